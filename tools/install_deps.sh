@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what building, testing and running Stats Tracker needs on Debian 12:
+# Debian packages (apt) and the buf CLI (npm). Installs only what is missing,
+# so running it again is quick. Needs root or sudo for the installs.
+set -euo pipefail
+
+APT_PACKAGES=(
+  # build
+  bazel-bootstrap bazel-rules-cc bazel-rules-java g++ git
+  protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
+  libabsl-dev libhiredis-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # run and test
+  redis-server redis-tools tzdata curl procps
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+# npm may come bundled with a nodejs package from elsewhere; only if it is
+# missing altogether take Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install_deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+if ! command -v buf >/dev/null 2>&1; then
+  echo "install_deps: installing buf (npm @bufbuild/buf)"
+  $SUDO npm install -g --silent @bufbuild/buf >/dev/null
+fi

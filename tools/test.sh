@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: installs missing dependencies, then `bazel test //...`.
+# Prints Bazel's per-test summary and ends with "N passed, N failed".
+# Extra arguments go to bazel test (e.g. --config=asan).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+tools/install_deps.sh || exit 1
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+bazel test //... "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+
+# Summary lines look like "//pkg:target   (cached) PASSED in 0.5s".
+passed=$(grep -cE '^//[^ ]+ .*PASSED' "$log")
+failed=$(grep -cE '^//[^ ]+ .*(FAILED|TIMEOUT|NO STATUS|FLAKY|INCOMPLETE)' "$log")
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # the build itself failed before any test ran
+fi
+echo "${passed} passed, ${failed} failed"
+exit "$rc"
