@@ -1,0 +1,68 @@
+#ifndef STATSTRACKER_PLUGINS_SCORER_H_
+#define STATSTRACKER_PLUGINS_SCORER_H_
+
+// The leaderboard scorer interface. Scorers are pure: the worker reads the
+// current state of the players a scorer asks for, calls Score(), and writes
+// the returned changes atomically with the stream acknowledgement. A scorer
+// does no I/O and keeps no state between calls, so it can be unit-tested
+// without Redis and run from several threads at once.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "plugins/registry.h"
+#include "statstracker/v1/config.pb.h"
+#include "statstracker/v1/events.pb.h"
+
+namespace statstracker {
+
+// What a board remembers about one player between events.
+struct ScorerState {
+  // The value the board ranks by (best score, point total, rating, ...).
+  double score = 0;
+  // Scorer-private numbers, e.g. Glicko-2's "deviation" and "volatility".
+  absl::flat_hash_map<std::string, double> aux;
+};
+
+// The new state of one player after an event.
+struct ScoreChange {
+  std::string player_id;
+  ScorerState state;
+};
+
+class Scorer {
+ public:
+  virtual ~Scorer() = default;
+
+  // The players whose current state Score() needs for `event`. The worker
+  // reads exactly these; players the scorer never asks about cannot change.
+  virtual std::vector<std::string> PlayersToRead(
+      const v1::GameEvent& event) const = 0;
+
+  // The changes `event` makes. `current` holds the state of each player from
+  // PlayersToRead() that has one; a missing player is new to the board.
+  // Returns no changes for events the scorer ignores (e.g. a score
+  // submission on an Elo board), and INVALID_ARGUMENT, naming the field and
+  // value, for an event it cannot accept (the worker dead-letters it).
+  virtual absl::StatusOr<std::vector<ScoreChange>> Score(
+      const v1::GameEvent& event,
+      const absl::flat_hash_map<std::string, ScorerState>& current) const = 0;
+};
+
+// Builds a scorer for one board from its configuration (the params Any
+// unpacked by the factory). INVALID_ARGUMENT naming the field for bad
+// parameters, e.g. "params.k_factor must be > 0, got -3".
+using ScorerFactory = std::function<absl::StatusOr<std::unique_ptr<Scorer>>(
+    const v1::LeaderboardConfig& config)>;
+
+using ScorerRegistry = Registry<ScorerFactory>;
+using ScorerRegistration = Registration<ScorerFactory>;
+
+}  // namespace statstracker
+
+#endif  // STATSTRACKER_PLUGINS_SCORER_H_
