@@ -9,6 +9,7 @@ APT_PACKAGES=(
   bazel-bootstrap bazel-rules-cc bazel-rules-java g++ git
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev libhiredis-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libmicrohttpd-dev
   # run and test
   redis-server redis-tools tzdata curl procps
 )
