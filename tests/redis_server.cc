@@ -126,6 +126,7 @@ absl::Status RedisServer::Launch() {
   if (pid == 0) {
     setpgid(0, 0);
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     execv(argv[0], argv.data());

@@ -2,8 +2,8 @@
 """Writes compile_commands.json for clang-tidy from Bazel's action graph.
 
 Runs `bazel aquery` for every C++ compile action of the project's own
-targets and records each command with the execution root as its directory,
-so clang tools see exactly the flags Bazel compiles with.
+targets and records each command with the workspace as its directory, so
+clang tools see exactly the flags Bazel compiles with.
 """
 import json
 import os
@@ -23,7 +23,6 @@ def bazel(*args):
 
 
 def main():
-    execroot = bazel("info", "execution_root").strip()
     graph = json.loads(bazel(
         "aquery", "--output=jsonproto", "--ui_event_filters=-info",
         'mnemonic("CppCompile", //...)'))
@@ -38,7 +37,9 @@ def main():
             continue
         # gcc-only flags clang would reject.
         args = [a for a in args if a not in GCC_ONLY_FLAGS]
-        commands.append({"directory": execroot, "file": src,
+        # Run from the workspace: its bazel-out symlink reaches generated
+        # headers, and sources resolve without the execroot symlink forest.
+        commands.append({"directory": ROOT, "file": src,
                          "arguments": args})
     with open(os.path.join(ROOT, "compile_commands.json"), "w") as f:
         json.dump(commands, f, indent=1)
