@@ -1,0 +1,358 @@
+#include "server/board_queries.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/keys.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/redis_script.h"
+
+namespace statstracker {
+namespace server {
+namespace {
+
+// Shared Lua helpers. Lua's own string `<` uses strcoll(), which follows the
+// Redis process's locale; ZSET members are ordered by memcmp, so compare
+// bytes explicitly.
+constexpr char kLuaPrelude[] = R"lua(
+local function bytes_less(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+-- Appends member, score, rank for each row of a WITHSCORES reply whose first
+-- row sits at 0-based index `start`.
+local function add_ranked(out, board, distinct, mode, start, rows)
+  local rank, prev
+  for i = 1, #rows, 2 do
+    local idx = start + (i - 1) / 2
+    local sc = rows[i + 1]
+    if mode == 'u' then
+      rank = idx + 1
+    elseif prev ~= nil and tonumber(sc) == tonumber(prev) then
+      -- same score as the previous row: same rank
+    elseif mode == 's' then
+      if prev == nil then
+        rank = redis.call('ZCOUNT', board, '-inf', '(' .. sc) + 1
+      else
+        rank = idx + 1
+      end
+    else
+      if prev == nil then
+        rank = redis.call('ZCOUNT', distinct, '-inf', '(' .. sc) + 1
+      else
+        rank = rank + 1
+      end
+    end
+    prev = sc
+    out[#out + 1] = rows[i]
+    out[#out + 1] = sc
+    out[#out + 1] = rank
+  end
+end
+)lua";
+
+// KEYS: board, distinct. ARGV: mode, limit, has_cursor, cursor score,
+// cursor member. Returns {total, start, member, score, rank, ...}.
+constexpr char kPageBody[] = R"lua(
+local board, distinct = KEYS[1], KEYS[2]
+local start = 0
+if ARGV[3] == '1' then
+  local s, m = ARGV[4], ARGV[5]
+  local cur = redis.call('ZSCORE', board, m)
+  if cur and tonumber(cur) == tonumber(s) then
+    start = redis.call('ZRANK', board, m) + 1
+  else
+    -- The cursor entry moved or left: binary-search its old position among
+    -- the entries with the same score (ordered by member bytes), each probe
+    -- an O(log N) ZRANGE by index.
+    local lo = redis.call('ZCOUNT', board, '-inf', '(' .. s)
+    local hi = lo + redis.call('ZCOUNT', board, s, s)
+    while lo < hi do
+      local mid = math.floor((lo + hi) / 2)
+      local e = redis.call('ZRANGE', board, mid, mid)[1]
+      if bytes_less(m, e) then hi = mid else lo = mid + 1 end
+    end
+    start = lo
+  end
+end
+local out = {redis.call('ZCARD', board), start}
+local limit = tonumber(ARGV[2])
+if limit > 0 then
+  local rows = redis.call('ZRANGE', board, start, start + limit - 1,
+                          'WITHSCORES')
+  add_ranked(out, board, distinct, ARGV[1], start, rows)
+end
+return out
+)lua";
+
+// KEYS: board, members, distinct. ARGV: mode, player, radius.
+// Returns {total} if the player has no entry, else
+// {total, start, player index, member, score, rank, ...}.
+constexpr char kAroundBody[] = R"lua(
+local board, members, distinct = KEYS[1], KEYS[2], KEYS[3]
+local total = redis.call('ZCARD', board)
+local m = redis.call('HGET', members, ARGV[2])
+if not m then return {total} end
+local r = redis.call('ZRANK', board, m)
+if not r then return {total} end
+local radius = tonumber(ARGV[3])
+local start = math.max(0, r - radius)
+local rows = redis.call('ZRANGE', board, start, r + radius, 'WITHSCORES')
+local out = {total, start, r}
+add_ranked(out, board, distinct, ARGV[1], start, rows)
+return out
+)lua";
+
+// KEYS: board, members, distinct. ARGV: mode, player ids...
+// Returns {total, arg index, member, score, rank, 0-based index, ...} for the
+// players that have an entry.
+constexpr char kForPlayersBody[] = R"lua(
+local board, members, distinct = KEYS[1], KEYS[2], KEYS[3]
+local mode = ARGV[1]
+local out = {redis.call('ZCARD', board)}
+for i = 2, #ARGV do
+  local m = redis.call('HGET', members, ARGV[i])
+  if m then
+    local r = redis.call('ZRANK', board, m)
+    if r then
+      local sc = redis.call('ZSCORE', board, m)
+      local rank
+      if mode == 'u' then
+        rank = r + 1
+      elseif mode == 's' then
+        rank = redis.call('ZCOUNT', board, '-inf', '(' .. sc) + 1
+      else
+        rank = redis.call('ZCOUNT', distinct, '-inf', '(' .. sc) + 1
+      end
+      out[#out + 1] = i - 2
+      out[#out + 1] = m
+      out[#out + 1] = sc
+      out[#out + 1] = rank
+      out[#out + 1] = r
+    end
+  end
+end
+return out
+)lua";
+
+const RedisScript& PageScript() {
+  static const RedisScript* script =
+      new RedisScript(absl::StrCat(kLuaPrelude, kPageBody));
+  return *script;
+}
+const RedisScript& AroundScript() {
+  static const RedisScript* script =
+      new RedisScript(absl::StrCat(kLuaPrelude, kAroundBody));
+  return *script;
+}
+const RedisScript& ForPlayersScript() {
+  static const RedisScript* script =
+      new RedisScript(absl::StrCat(kLuaPrelude, kForPlayersBody));
+  return *script;
+}
+
+std::string ModeArg(v1::TieMode mode) {
+  switch (mode) {
+    case v1::TIE_MODE_STANDARD:
+      return "s";
+    case v1::TIE_MODE_DENSE:
+      return "d";
+    default:
+      return "u";
+  }
+}
+
+absl::Status Unexpected(absl::string_view what, const RedisReply& reply) {
+  return absl::InternalError(
+      absl::StrCat("unexpected reply to ", what, ": ", reply.DebugString()));
+}
+
+bool IsInt(const RedisReply& r) { return r.type == RedisReply::Type::kInteger; }
+bool IsStr(const RedisReply& r) { return r.type == RedisReply::Type::kString; }
+
+absl::StatusOr<double> ParseScore(const std::string& text) {
+  double value;
+  if (!absl::SimpleAtod(text, &value)) {
+    return absl::InternalError(
+        absl::StrCat("redis returned a non-numeric score '", text, "'"));
+  }
+  return value;
+}
+
+// Parses `count` rows of (member, score, rank) from `elements` at `pos`.
+absl::Status ParseRows(const std::vector<RedisReply>& elements, size_t pos,
+                       const v1::LeaderboardConfig& config,
+                       std::vector<v1::LeaderboardEntry>* entries,
+                       std::vector<std::pair<std::string, double>>* raw) {
+  for (; pos + 3 <= elements.size(); pos += 3) {
+    const RedisReply& member = elements[pos];
+    const RedisReply& score = elements[pos + 1];
+    const RedisReply& rank = elements[pos + 2];
+    if (!IsStr(member) || !IsStr(score) || !IsInt(rank)) {
+      return absl::InternalError("malformed row in a board script reply");
+    }
+    auto stored = ParseScore(score.str);
+    if (!stored.ok()) return stored.status();
+    auto entry = MakeEntry(config, member.str, *stored, rank.integer);
+    if (!entry.ok()) return entry.status();
+    entries->push_back(*std::move(entry));
+    if (raw != nullptr) raw->emplace_back(member.str, *stored);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::LeaderboardEntry> MakeEntry(
+    const v1::LeaderboardConfig& config, absl::string_view member,
+    double stored_score, int64_t rank) {
+  auto decoded = keys::DecodeMember(member, config.secondary().sort_order());
+  if (!decoded.has_value()) {
+    return absl::InternalError(absl::StrCat("board '", config.leaderboard_id(),
+                                            "' holds a malformed member of ",
+                                            member.size(), " bytes"));
+  }
+  v1::LeaderboardEntry entry;
+  entry.set_player_id(decoded->player_id);
+  entry.set_rank(rank);
+  entry.set_score(keys::ScoreFromStored(stored_score, config.sort_order()));
+  if (config.has_secondary() && !config.secondary().value_key().empty() &&
+      decoded->secondary.has_value()) {
+    entry.set_secondary_score(*decoded->secondary);
+  }
+  *entry.mutable_updated_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(decoded->reached_at));
+  return entry;
+}
+
+absl::StatusOr<BoardPage> ListPage(RedisConnection* conn, const BoardRef& board,
+                                   int limit,
+                                   const std::optional<PageCursor>& after) {
+  std::vector<std::string> args = {
+      ModeArg(board.config->tie_mode()), absl::StrCat(limit), after ? "1" : "0",
+      after ? keys::FormatScore(after->stored_score) : "",
+      after ? after->member : ""};
+  auto reply = PageScript().Run(
+      conn,
+      {keys::Board(board.game_id, board.board_id, board.period),
+       keys::BoardDistinct(board.game_id, board.board_id, board.period)},
+      args);
+  if (!reply.ok()) return reply.status();
+  const auto& el = reply->elements;
+  if (el.size() < 2 || !IsInt(el[0]) || !IsInt(el[1]) ||
+      (el.size() - 2) % 3 != 0) {
+    return Unexpected("the page script", *reply);
+  }
+  BoardPage page;
+  page.total = el[0].integer;
+  int64_t start = el[1].integer;
+  std::vector<std::pair<std::string, double>> raw;
+  absl::Status status = ParseRows(el, 2, *board.config, &page.entries, &raw);
+  if (!status.ok()) return status;
+  if (!raw.empty() && start + static_cast<int64_t>(raw.size()) < page.total) {
+    page.next = PageCursor{raw.back().second, raw.back().first};
+  }
+  return page;
+}
+
+absl::StatusOr<AroundPlayer> ListAroundPlayer(RedisConnection* conn,
+                                              const BoardRef& board,
+                                              absl::string_view player_id,
+                                              int radius) {
+  auto reply = AroundScript().Run(
+      conn,
+      {keys::Board(board.game_id, board.board_id, board.period),
+       keys::BoardMembers(board.game_id, board.board_id, board.period),
+       keys::BoardDistinct(board.game_id, board.board_id, board.period)},
+      {ModeArg(board.config->tie_mode()), std::string(player_id),
+       absl::StrCat(radius)});
+  if (!reply.ok()) return reply.status();
+  const auto& el = reply->elements;
+  if (el.empty() || !IsInt(el[0]))
+    return Unexpected("the around script", *reply);
+  AroundPlayer out;
+  out.total = el[0].integer;
+  if (el.size() == 1) return out;
+  if (el.size() < 3 || !IsInt(el[1]) || !IsInt(el[2]) ||
+      (el.size() - 3) % 3 != 0) {
+    return Unexpected("the around script", *reply);
+  }
+  int64_t start = el[1].integer;
+  int64_t player_index = el[2].integer;
+  absl::Status status = ParseRows(el, 3, *board.config, &out.entries, nullptr);
+  if (!status.ok()) return status;
+  int64_t offset = player_index - start;
+  if (offset < 0 || offset >= static_cast<int64_t>(out.entries.size())) {
+    return Unexpected("the around script", *reply);
+  }
+  out.player = out.entries[offset];
+  return out;
+}
+
+absl::StatusOr<PlayersEntries> ListForPlayers(
+    RedisConnection* conn, const BoardRef& board,
+    const std::vector<std::string>& player_ids) {
+  std::vector<std::string> args;
+  args.reserve(player_ids.size() + 1);
+  args.push_back(ModeArg(board.config->tie_mode()));
+  args.insert(args.end(), player_ids.begin(), player_ids.end());
+  auto reply = ForPlayersScript().Run(
+      conn,
+      {keys::Board(board.game_id, board.board_id, board.period),
+       keys::BoardMembers(board.game_id, board.board_id, board.period),
+       keys::BoardDistinct(board.game_id, board.board_id, board.period)},
+      args);
+  if (!reply.ok()) return reply.status();
+  const auto& el = reply->elements;
+  if (el.empty() || !IsInt(el[0]) || (el.size() - 1) % 5 != 0) {
+    return Unexpected("the players script", *reply);
+  }
+  PlayersEntries out;
+  out.total = el[0].integer;
+  std::vector<bool> found(player_ids.size(), false);
+  std::vector<std::pair<int64_t, v1::LeaderboardEntry>> indexed;
+  for (size_t pos = 1; pos + 5 <= el.size(); pos += 5) {
+    if (!IsInt(el[pos]) || !IsStr(el[pos + 1]) || !IsStr(el[pos + 2]) ||
+        !IsInt(el[pos + 3]) || !IsInt(el[pos + 4]) || el[pos].integer < 0 ||
+        el[pos].integer >= static_cast<int64_t>(player_ids.size())) {
+      return Unexpected("the players script", *reply);
+    }
+    auto stored = ParseScore(el[pos + 2].str);
+    if (!stored.ok()) return stored.status();
+    auto entry =
+        MakeEntry(*board.config, el[pos + 1].str, *stored, el[pos + 3].integer);
+    if (!entry.ok()) return entry.status();
+    found[el[pos].integer] = true;
+    indexed.emplace_back(el[pos + 4].integer, *std::move(entry));
+  }
+  std::sort(indexed.begin(), indexed.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [index, entry] : indexed) out.entries.push_back(std::move(entry));
+  for (size_t i = 0; i < player_ids.size(); ++i) {
+    if (!found[i]) out.missing.push_back(player_ids[i]);
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> CountEntries(RedisConnection* conn,
+                                     const BoardRef& board) {
+  auto reply = conn->Command(
+      {"ZCARD", keys::Board(board.game_id, board.board_id, board.period)});
+  if (!reply.ok()) return reply.status();
+  absl::Status status = CheckReply(*reply, "ZCARD");
+  if (!status.ok()) return status;
+  if (!IsInt(*reply)) return Unexpected("ZCARD", *reply);
+  return reply->integer;
+}
+
+}  // namespace server
+}  // namespace statstracker
