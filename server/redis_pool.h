@@ -75,7 +75,7 @@ class RedisPool {
       if (!lease.ok()) return lease.status();
       auto result = fn(lease->get());
       if (result.ok() || !idempotent || attempt > 0 || !lease->reused() ||
-          !absl::IsUnavailable(result.status())) {
+          !absl::IsUnavailable(StatusOf(result))) {
         return result;
       }
     }
@@ -88,6 +88,12 @@ class RedisPool {
   const Options& options() const { return options_; }
 
  private:
+  static const absl::Status& StatusOf(const absl::Status& s) { return s; }
+  template <typename T>
+  static const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
+    return s.status();
+  }
+
   void Release(std::unique_ptr<RedisConnection> conn, uint64_t generation);
 
   const Options options_;

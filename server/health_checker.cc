@@ -1,0 +1,62 @@
+#include "server/health_checker.h"
+
+#include <algorithm>
+
+namespace statstracker {
+namespace server {
+
+RedisHealthChecker::RedisHealthChecker(RedisPool::Options options,
+                                       absl::Duration interval,
+                                       std::function<void(bool up)> on_change)
+    : options_(std::move(options)),
+      interval_(interval),
+      on_change_(std::move(on_change)) {}
+
+RedisHealthChecker::~RedisHealthChecker() {
+  stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RedisHealthChecker::Start() {
+  Report(Probe());
+  thread_ = std::thread([this] { Loop(); });
+}
+
+bool RedisHealthChecker::up() const {
+  absl::MutexLock lock(&mu_);
+  return up_;
+}
+
+bool RedisHealthChecker::Probe() {
+  if (conn_ == nullptr || conn_->broken()) {
+    conn_.reset();
+    // A short timeout: a health probe must not hang on a dead host.
+    auto conn = RedisConnection::Connect(
+        options_.host, options_.port,
+        std::min(options_.timeout, absl::Seconds(1)), options_.password);
+    if (!conn.ok()) return false;
+    conn_ = *std::move(conn);
+  }
+  auto reply = conn_->Command({"PING"});
+  // PONG only: a Redis that is still loading its data answers -LOADING.
+  return reply.ok() && !reply->is_error() && reply->str == "PONG";
+}
+
+void RedisHealthChecker::Report(bool up) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (known_ && up_ == up) return;
+    known_ = true;
+    up_ = up;
+  }
+  on_change_(up);
+}
+
+void RedisHealthChecker::Loop() {
+  while (!stop_.WaitForNotificationWithTimeout(interval_)) {
+    Report(Probe());
+  }
+}
+
+}  // namespace server
+}  // namespace statstracker

@@ -1,0 +1,124 @@
+// The query server binary: loads the config for --mode, starts QueryServer
+// (gRPC services, reflection, health, /metrics) and the REST gateway, prints
+// one "server ready" line with the bound ports, and runs until SIGINT or
+// SIGTERM.
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "common/config_loader.h"
+#include "common/game_catalog.h"
+#include "common/logging.h"
+#include "server/query_server.h"
+
+ABSL_FLAG(std::string, mode, "development",
+          "development|test|production: selects <config_dir>/<mode>.textproto");
+ABSL_FLAG(std::string, config_dir, "config", "Directory of the config files");
+ABSL_FLAG(std::string, config, "",
+          "Explicit config file; overrides --mode and --config_dir");
+ABSL_FLAG(std::string, redis_host, "", "Overrides redis.host");
+ABSL_FLAG(int, redis_port, 0, "Overrides redis.port when > 0");
+ABSL_FLAG(std::string, grpc_address, "",
+          "Overrides server.grpc_address (host:port; port 0 picks a free one)");
+ABSL_FLAG(std::string, http_address, "",
+          "Overrides server.http_address, the REST gateway's host:port");
+ABSL_FLAG(std::string, metrics_address, "",
+          "Overrides server.metrics_address, the /metrics host:port");
+ABSL_FLAG(std::string, web_root, "server/web",
+          "Directory of the live page the gateway serves at /");
+
+namespace statstracker {
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::cerr << "server: " << status << std::endl;
+  return 1;
+}
+
+int Run() {
+  const std::string mode = absl::GetFlag(FLAGS_mode);
+  absl::StatusOr<v1::StatsTrackerConfig> config =
+      absl::GetFlag(FLAGS_config).empty()
+          ? LoadConfigForMode(mode, absl::GetFlag(FLAGS_config_dir))
+          : LoadConfigFile(absl::GetFlag(FLAGS_config));
+  if (!config.ok()) return Fail(config.status());
+  if (!absl::GetFlag(FLAGS_redis_host).empty()) {
+    config->mutable_redis()->set_host(absl::GetFlag(FLAGS_redis_host));
+  }
+  if (absl::GetFlag(FLAGS_redis_port) > 0) {
+    config->mutable_redis()->set_port(absl::GetFlag(FLAGS_redis_port));
+  }
+  v1::ServerConfig* sc = config->mutable_server();
+  if (!absl::GetFlag(FLAGS_grpc_address).empty()) {
+    sc->set_grpc_address(absl::GetFlag(FLAGS_grpc_address));
+  }
+  if (!absl::GetFlag(FLAGS_http_address).empty()) {
+    sc->set_http_address(absl::GetFlag(FLAGS_http_address));
+  }
+  if (!absl::GetFlag(FLAGS_metrics_address).empty()) {
+    sc->set_metrics_address(absl::GetFlag(FLAGS_metrics_address));
+  }
+
+  v1::LoggingConfig::Format format = config->logging().format();
+  if (format == v1::LoggingConfig::FORMAT_UNSPECIFIED) {
+    format = mode == "production" ? v1::LoggingConfig::FORMAT_JSON
+                                  : v1::LoggingConfig::FORMAT_TEXT;
+  }
+  auto level = ParseLogLevel(
+      config->logging().level().empty() ? "info" : config->logging().level());
+  if (!level.ok()) return Fail(level.status());
+  InitLogging(format, *level);
+
+  auto catalog = GameCatalog::Build(*config);
+  if (!catalog.ok()) return Fail(catalog.status());
+
+  // Block the stop signals before any thread starts, so every thread
+  // inherits the mask and sigwait() below is the one place they arrive.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto server = server::QueryServer::Start(*config, *std::move(catalog));
+  if (!server.ok()) return Fail(server.status());
+
+  std::string http_address = "off";
+  // ---- REST gateway start-up (owned by the gateway helper) ----------------
+  // Start the gateway here with (*server)->grpc_server()->InProcessChannel(),
+  // sc->http_address(), absl::GetFlag(FLAGS_web_root) and
+  // sc->max_request_bytes(); keep it alive until the end of Run() and set
+  // http_address to its bound host:port.
+  // ---- end of REST gateway start-up ----------------------------------------
+
+  std::string metrics = (*server)->metrics_address();
+  std::string ready = absl::StrCat(
+      "server ready grpc=", (*server)->grpc_address(), " http=", http_address,
+      " metrics=", metrics.empty() ? "off" : metrics);
+  std::cout << ready << std::endl;
+  Log(LogLevel::kInfo, "server ready",
+      {{"grpc", (*server)->grpc_address()},
+       {"http", http_address},
+       {"metrics", metrics.empty() ? "off" : metrics},
+       {"mode", mode}});
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  Log(LogLevel::kInfo, "server stopping", {{"signal", absl::StrCat(signal)}});
+  (*server)->Shutdown();
+  return 0;
+}
+
+}  // namespace
+}  // namespace statstracker
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return statstracker::Run();
+}

@@ -1,0 +1,184 @@
+#include "server/query_server.h"
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+
+namespace statstracker {
+namespace server {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     absl::string_view field) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(field, ": cannot read '", path, "'"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const v1::TlsConfig& tls) {
+  if (tls.cert_path().empty() && tls.key_path().empty()) {
+    return grpc::InsecureServerCredentials();
+  }
+  auto cert = ReadFile(tls.cert_path(), "server.tls.cert_path");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadFile(tls.key_path(), "server.tls.key_path");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(options);
+}
+
+// "host:port" -> host ("[::1]:0" -> "[::1]").
+std::string HostOf(absl::string_view address) {
+  size_t colon = address.rfind(':');
+  return std::string(
+      colon == absl::string_view::npos ? address : address.substr(0, colon));
+}
+
+absl::Duration ToDuration(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
+    const v1::StatsTrackerConfig& config,
+    std::unique_ptr<GameCatalog> catalog) {
+  std::unique_ptr<QueryServer> s(new QueryServer());
+  s->config_ = config;
+  s->catalog_ = std::move(catalog);
+  const v1::ServerConfig& sc = s->config_.server();
+
+  RedisPool::Options redis;
+  redis.host = s->config_.redis().host();
+  redis.port = static_cast<int>(s->config_.redis().port());
+  redis.password = s->config_.redis().password();
+  if (s->config_.redis().has_timeout()) {
+    redis.timeout = ToDuration(s->config_.redis().timeout());
+  }
+  s->pool_ = std::make_unique<RedisPool>(redis);
+  s->auth_ = std::make_unique<ApiKeyAuth>(
+      std::vector<std::string>(sc.api_keys().begin(), sc.api_keys().end()));
+  s->env_.config = &s->config_;
+  s->env_.catalog = s->catalog_.get();
+  s->env_.pool = s->pool_.get();
+  s->env_.auth = s->auth_.get();
+  s->env_.shutting_down = &s->shutting_down_;
+  s->leaderboards_ = std::make_unique<LeaderboardServiceImpl>(&s->env_);
+  s->stats_ = std::make_unique<PlayerStatsServiceImpl>(&s->env_);
+  s->admin_ = std::make_unique<AdminServiceImpl>(&s->env_);
+  s->rpc_metrics_ = std::make_unique<RpcMetrics>(&s->registry_);
+  s->redis_up_ = s->registry_.AddGauge(
+      "statstracker_server_redis_up",
+      "1 while Redis answers the server's health probe, else 0.", {});
+
+  auto creds = Credentials(sc.tls());
+  if (!creds.ok()) return creds.status();
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(sc.grpc_address(), *creds, &port);
+  builder.RegisterService(s->leaderboards_.get());
+  builder.RegisterService(s->stats_.get());
+  builder.RegisterService(s->admin_.get());
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(s->rpc_metrics_->InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "server.grpc_address: cannot listen on '", sc.grpc_address(),
+        "'; is the port in use? Use port 0 to pick a free one"));
+  }
+  s->grpc_address_ = absl::StrCat(HostOf(sc.grpc_address()), ":", port);
+
+  // Health: SERVING only while Redis answers.
+  grpc::HealthCheckServiceInterface* health =
+      s->server_->GetHealthCheckService();
+  QueryServer* raw = s.get();
+  s->health_ = std::make_unique<RedisHealthChecker>(
+      redis, absl::Milliseconds(500), [raw, health](bool up) {
+        if (health != nullptr) {
+          for (const char* name : {"", "statstracker.v1.LeaderboardService",
+                                   "statstracker.v1.PlayerStatsService",
+                                   "statstracker.v1.AdminService"}) {
+            health->SetServingStatus(name, up);
+          }
+        }
+        raw->redis_up_->Set({}, up ? 1 : 0);
+        if (up) {
+          Log(LogLevel::kInfo, "redis available",
+              {{"redis", absl::StrCat(raw->pool_->options().host, ":",
+                                      raw->pool_->options().port)}});
+        } else {
+          // Idle connections are dead now; later calls reconnect.
+          raw->pool_->InvalidateIdle();
+          Log(LogLevel::kWarning, "redis unavailable; health NOT_SERVING",
+              {{"redis", absl::StrCat(raw->pool_->options().host, ":",
+                                      raw->pool_->options().port)}});
+        }
+      });
+  s->health_->Start();
+
+  if (!sc.metrics_address().empty()) {
+    MetricsRegistry* registry = &s->registry_;
+    auto http = HttpEndpoint::Start(
+        sc.metrics_address(), [registry](const HttpRequest& request) {
+          HttpResponse response;
+          if (request.path != "/metrics") {
+            response.status = 404;
+            response.body = "not found; metrics are at /metrics\n";
+            return response;
+          }
+          response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+          response.body = registry->RenderText();
+          return response;
+        });
+    if (!http.ok()) {
+      return absl::Status(
+          http.status().code(),
+          absl::StrCat("server.metrics_address: ", http.status().message()));
+    }
+    s->metrics_http_ = *std::move(http);
+    s->metrics_host_ = HostOf(sc.metrics_address());
+  }
+  return s;
+}
+
+std::string QueryServer::metrics_address() const {
+  if (metrics_http_ == nullptr) return "";
+  return absl::StrCat(metrics_host_, ":", metrics_http_->port());
+}
+
+void QueryServer::Shutdown(absl::Duration grace) {
+  if (stopped_) return;
+  stopped_ = true;
+  shutting_down_ = true;
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Wait();
+  health_.reset();
+  metrics_http_.reset();
+}
+
+QueryServer::~QueryServer() {
+  if (server_ != nullptr) Shutdown();
+}
+
+}  // namespace server
+}  // namespace statstracker
