@@ -234,6 +234,24 @@ absl::StatusOr<v1::LeaderboardEntry> MakeEntry(
   return entry;
 }
 
+std::vector<std::string> ListPageCommand(const BoardRef& board, int limit) {
+  return PageScript().EvalShaCommand(
+      {keys::Board(board.game_id, board.board_id, board.period),
+       keys::BoardDistinct(board.game_id, board.board_id, board.period)},
+      {ModeArg(board.config->tie_mode()), absl::StrCat(limit), "0", "", ""});
+}
+
+std::vector<std::string> AroundPlayerCommand(const BoardRef& board,
+                                             absl::string_view player_id,
+                                             int radius) {
+  return AroundScript().EvalShaCommand(
+      {keys::Board(board.game_id, board.board_id, board.period),
+       keys::BoardMembers(board.game_id, board.board_id, board.period),
+       keys::BoardDistinct(board.game_id, board.board_id, board.period)},
+      {ModeArg(board.config->tie_mode()), std::string(player_id),
+       absl::StrCat(radius)});
+}
+
 absl::StatusOr<BoardPage> ListPage(RedisConnection* conn, const BoardRef& board,
                                    int limit,
                                    const std::optional<PageCursor>& after) {

@@ -80,6 +80,14 @@ absl::StatusOr<PlayersEntries> ListForPlayers(
 absl::StatusOr<int64_t> CountEntries(RedisConnection* conn,
                                      const BoardRef& board);
 
+// The EVALSHA argv ListPage (no cursor) and ListAroundPlayer send, for
+// benchmarks that replay the exact Redis work of a query with
+// redis-benchmark. The script must already be loaded (run the query once).
+std::vector<std::string> ListPageCommand(const BoardRef& board, int limit);
+std::vector<std::string> AroundPlayerCommand(const BoardRef& board,
+                                             absl::string_view player_id,
+                                             int radius);
+
 // Builds the API entry for a stored (member, stored score, rank).
 absl::StatusOr<v1::LeaderboardEntry> MakeEntry(
     const v1::LeaderboardConfig& config, absl::string_view member,
