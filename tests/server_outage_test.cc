@@ -2,6 +2,7 @@
 // health says NOT_SERVING, while the server process stays up; Redis
 // restarted: both recover without restarting the server.
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <string>
 
@@ -95,6 +96,9 @@ TEST(ServerOutageTest, UnavailableWhileRedisIsDownAndRecoversAfter) {
   }));
   EXPECT_TRUE(Eventually([&] { return Count(stub.get(), &count).ok(); }));
   EXPECT_EQ(count, 1);
+  // SIGTERM: a clean exit.
+  int status = s.server->Stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 }  // namespace
