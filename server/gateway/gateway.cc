@@ -48,15 +48,14 @@ int HttpStatusFromCode(grpc::StatusCode code) {
   return HttpStatusFromGrpcCode(static_cast<int>(code));
 }
 
+// grpc-gateway's error body, fields in its order.
 std::string StatusJson(int code, absl::string_view message) {
-  google::protobuf::Struct s;
-  auto& f = *s.mutable_fields();
-  f["code"].set_number_value(code);
-  f["message"].set_string_value(std::string(message));
-  f["details"].mutable_list_value();
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(s, &out);
-  return out;
+  google::protobuf::Value text;
+  text.set_string_value(std::string(message));
+  std::string quoted;
+  (void)google::protobuf::util::MessageToJsonString(text, &quoted);
+  return absl::StrCat("{\"code\":", code, ",\"message\":", quoted,
+                      ",\"details\":[]}");
 }
 
 google::protobuf::util::JsonPrintOptions PrintOptions() {
