@@ -15,6 +15,7 @@
 #include "common/config_loader.h"
 #include "common/game_catalog.h"
 #include "common/logging.h"
+#include "server/gateway/gateway.h"  // REST gateway (gateway helper)
 #include "server/query_server.h"
 
 ABSL_FLAG(std::string, mode, "development",
@@ -91,10 +92,21 @@ int Run() {
 
   std::string http_address = "off";
   // ---- REST gateway start-up (owned by the gateway helper) ----------------
-  // Start the gateway here with (*server)->grpc_server()->InProcessChannel(),
-  // sc->http_address(), absl::GetFlag(FLAGS_web_root) and
-  // sc->max_request_bytes(); keep it alive until the end of Run() and set
-  // http_address to its bound host:port.
+  // The REST/JSON gateway (server/gateway/) calls the services through the
+  // in-process channel, so auth, validation and metrics apply as for gRPC.
+  std::unique_ptr<gateway::Gateway> rest_gateway;
+  if (!sc->http_address().empty()) {
+    gateway::GatewayOptions gateway_options;
+    gateway_options.address = sc->http_address();
+    gateway_options.channel =
+        (*server)->grpc_server()->InProcessChannel(grpc::ChannelArguments());
+    gateway_options.web_root = absl::GetFlag(FLAGS_web_root);
+    gateway_options.max_request_bytes = sc->max_request_bytes();
+    auto started = gateway::Gateway::Start(std::move(gateway_options));
+    if (!started.ok()) return Fail(started.status());
+    rest_gateway = *std::move(started);
+    http_address = rest_gateway->address();
+  }
   // ---- end of REST gateway start-up ----------------------------------------
 
   std::string metrics = (*server)->metrics_address();

@@ -66,16 +66,21 @@ google::protobuf::util::JsonPrintOptions PrintOptions() {
   return options;
 }
 
-std::string ToJson(const Message& message) {
+// Fails only for Any payloads of types the binary does not know.
+absl::StatusOr<std::string> ToJson(const Message& message) {
   std::string out;
-  (void)google::protobuf::util::MessageToJsonString(message, &out,
-                                                    PrintOptions());
+  auto status = google::protobuf::util::MessageToJsonString(message, &out,
+                                                            PrintOptions());
+  if (!status.ok()) {
+    return absl::InternalError(
+        absl::StrCat("response to JSON: ", std::string(status.message())));
+  }
   return out;
 }
 
 // The response (or its response_body field) as JSON.
-std::string ResponseJson(const Message& response,
-                         const std::string& response_body) {
+absl::StatusOr<std::string> ResponseJson(const Message& response,
+                                         const std::string& response_body) {
   if (response_body.empty()) return ToJson(response);
   const auto* field = response.GetDescriptor()->FindFieldByName(response_body);
   const auto* r = response.GetReflection();
@@ -91,7 +96,9 @@ std::string ResponseJson(const Message& response,
   for (const auto* f : fields) {
     if (f != field) only->GetReflection()->ClearField(only.get(), f);
   }
-  std::string json = ToJson(*only);
+  absl::StatusOr<std::string> printed = ToJson(*only);
+  if (!printed.ok()) return printed;
+  std::string json = *std::move(printed);
   std::string prefix = absl::StrCat("{\"", field->json_name(), "\":");
   size_t at = json.find(prefix);
   if (at == std::string::npos) return "null";
@@ -263,8 +270,13 @@ struct Stream {
       return Frame(absl::StrCat(
           "{\"error\":", StatusJson(13, "unparsable response message"), "}"));
     }
-    return Frame(absl::StrCat(
-        "{\"result\":", ResponseJson(*message, route->response_body), "}"));
+    absl::StatusOr<std::string> json =
+        ResponseJson(*message, route->response_body);
+    if (!json.ok()) {
+      return Frame(absl::StrCat(
+          "{\"error\":", StatusJson(13, json.status().message()), "}"));
+    }
+    return Frame(absl::StrCat("{\"result\":", *json, "}"));
   }
   std::string ErrorFrame(const grpc::Status& status) const {
     return Frame(absl::StrCat(
@@ -599,8 +611,10 @@ int Gateway::CallUnary(void* connection, const Route& route,
   if (!Parse(response_buffer, response.get())) {
     return SendError(c, 500, 13, "unparsable response message");
   }
-  return Send(c, 200, "application/json",
-              ResponseJson(*response, route.response_body));
+  absl::StatusOr<std::string> json =
+      ResponseJson(*response, route.response_body);
+  if (!json.ok()) return SendError(c, 500, 13, json.status().message());
+  return Send(c, 200, "application/json", *json);
 }
 
 int Gateway::CallStreaming(void* connection, const Route& route,

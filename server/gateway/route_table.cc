@@ -218,26 +218,40 @@ absl::StatusOr<std::vector<const FieldDescriptor*>> ResolveFieldPath(
 absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
     const std::vector<std::string>& descriptor_sets) {
   std::unique_ptr<RouteTable> table(new RouteTable());
-  std::vector<const google::protobuf::FileDescriptor*> files;
+  table->set_db_ =
+      std::make_unique<google::protobuf::SimpleDescriptorDatabase>();
+  std::vector<std::string> names;
+  std::set<std::string> seen;
   for (const std::string& bytes : descriptor_sets) {
     google::protobuf::FileDescriptorSet set;
     if (!set.ParseFromString(bytes)) {
       return absl::InvalidArgumentError("unparsable FileDescriptorSet");
     }
-    // --include_imports lists dependencies before their dependents.
     for (const auto& file : set.file()) {
-      if (table->pool_.FindFileByName(file.name()) != nullptr) continue;
-      const auto* built = table->pool_.BuildFile(file);
-      if (built == nullptr) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("descriptor set file ", file.name(),
-                         " does not build (missing imports?)"));
-      }
-      files.push_back(built);
+      if (!seen.insert(file.name()).second) continue;
+      table->set_db_->Add(file);
+      names.push_back(file.name());
     }
   }
-  table->factory_ =
-      std::make_unique<google::protobuf::DynamicMessageFactory>(&table->pool_);
+  table->generated_db_ =
+      std::make_unique<google::protobuf::DescriptorPoolDatabase>(
+          *google::protobuf::DescriptorPool::generated_pool());
+  table->merged_db_ =
+      std::make_unique<google::protobuf::MergedDescriptorDatabase>(
+          table->set_db_.get(), table->generated_db_.get());
+  table->pool_ = std::make_unique<google::protobuf::DescriptorPool>(
+      table->merged_db_.get());
+  std::vector<const google::protobuf::FileDescriptor*> files;
+  for (const std::string& name : names) {
+    const auto* built = table->pool_->FindFileByName(name);
+    if (built == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "descriptor set file ", name, " does not build (missing imports?)"));
+    }
+    files.push_back(built);
+  }
+  table->factory_ = std::make_unique<google::protobuf::DynamicMessageFactory>(
+      table->pool_.get());
   for (const auto* file : files) {
     for (int s = 0; s < file->service_count(); ++s) {
       const auto* service = file->service(s);

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor_database.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/message.h"
 #include "server/gateway/path_template.h"
@@ -30,7 +31,8 @@ struct Route {
 // The routes of every service in a set of FileDescriptorSets, derived from
 // their (statstracker.v1.http) options. Types are resolved in a pool built
 // from the same descriptor sets (source info kept, for OpenAPI comments), so
-// a service needs no generated code linked in to be served.
+// a service needs no generated code linked in to be served; types the sets
+// lack (Any payloads) come from the generated types linked in.
 class RouteTable {
  public:
   // Each element is a serialized google.protobuf.FileDescriptorSet; a file
@@ -65,7 +67,13 @@ class RouteTable {
   absl::Status AddRule(const google::protobuf::MethodDescriptor* method,
                        const v1::HttpRule& rule, int binding);
 
-  google::protobuf::DescriptorPool pool_;
+  // The descriptor sets' files first, then every generated type linked into
+  // the binary (so google.protobuf.Any payloads such as plugin parameters
+  // print as JSON).
+  std::unique_ptr<google::protobuf::SimpleDescriptorDatabase> set_db_;
+  std::unique_ptr<google::protobuf::DescriptorPoolDatabase> generated_db_;
+  std::unique_ptr<google::protobuf::MergedDescriptorDatabase> merged_db_;
+  std::unique_ptr<google::protobuf::DescriptorPool> pool_;
   std::unique_ptr<google::protobuf::DynamicMessageFactory> factory_;
   std::vector<const google::protobuf::ServiceDescriptor*> services_;
   std::vector<Route> routes_;  // most specific first
