@@ -112,14 +112,34 @@ grpc::ByteBuffer Serialize(const Message& message) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
-bool Parse(const grpc::ByteBuffer& buffer, Message* message) {
+std::string Bytes(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
-  if (!buffer.Dump(&slices).ok()) return false;
   std::string bytes;
+  if (!buffer.Dump(&slices).ok()) return bytes;
   for (const auto& s : slices) {
     bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   }
-  return message->ParseFromString(bytes);
+  return bytes;
+}
+
+// A response's JSON: straight from its bytes, or through a message when
+// only its response_body field is returned.
+absl::StatusOr<std::string> ResponseBytesToJson(
+    const RouteTable& routes, const Route& route,
+    const grpc::ByteBuffer& buffer) {
+  std::string bytes = Bytes(buffer);
+  if (route.response_body.empty()) {
+    std::string json;
+    absl::Status st = routes.BinaryToJson(route.method->output_type(), bytes,
+                                          PrintOptions(), &json);
+    if (!st.ok()) return st;
+    return json;
+  }
+  auto message = routes.NewMessage(route.method->output_type());
+  if (!message->ParseFromString(bytes)) {
+    return absl::InternalError("unparsable response message");
+  }
+  return ResponseJson(*message, route.response_body);
 }
 
 MHD_Result Send(
@@ -265,13 +285,8 @@ struct Stream {
   }
   // The buffered message as a {"result": ...} frame.
   std::string ResultFrame() {
-    auto message = routes->NewMessage(route->method->output_type());
-    if (!Parse(buffer, message.get())) {
-      return Frame(absl::StrCat(
-          "{\"error\":", StatusJson(13, "unparsable response message"), "}"));
-    }
     absl::StatusOr<std::string> json =
-        ResponseJson(*message, route->response_body);
+        ResponseBytesToJson(*routes, *route, buffer);
     if (!json.ok()) {
       return Frame(absl::StrCat(
           "{\"error\":", StatusJson(13, json.status().message()), "}"));
@@ -607,12 +622,8 @@ int Gateway::CallUnary(void* connection, const Route& route,
     cv.wait(lock, [&] { return done; });
   }
   if (!status.ok()) return SendStatus(c, status);
-  auto response = routes_->NewMessage(route.method->output_type());
-  if (!Parse(response_buffer, response.get())) {
-    return SendError(c, 500, 13, "unparsable response message");
-  }
   absl::StatusOr<std::string> json =
-      ResponseJson(*response, route.response_body);
+      ResponseBytesToJson(*routes_, route, response_buffer);
   if (!json.ok()) return SendError(c, 500, 13, json.status().message());
   return Send(c, 200, "application/json", *json);
 }

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver_util.h"
 
 namespace statstracker {
 namespace gateway {
@@ -252,6 +253,9 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
   }
   table->factory_ = std::make_unique<google::protobuf::DynamicMessageFactory>(
       table->pool_.get());
+  table->resolver_.reset(
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          "type.googleapis.com", table->pool_.get()));
   for (const auto* file : files) {
     for (int s = 0; s < file->service_count(); ++s) {
       const auto* service = file->service(s);
@@ -377,6 +381,20 @@ absl::StatusOr<RouteTable::Match> RouteTable::Find(
   return absl::FailedPreconditionError(
       absl::StrCat("method ", http_method, " not allowed for ", path,
                    "; allowed: ", absl::StrJoin(methods, ", ")));
+}
+
+absl::Status RouteTable::BinaryToJson(
+    const Descriptor* type, const std::string& bytes,
+    const google::protobuf::util::JsonPrintOptions& options,
+    std::string* json) const {
+  auto status = google::protobuf::util::BinaryToJsonString(
+      resolver_.get(), absl::StrCat("type.googleapis.com/", type->full_name()),
+      bytes, json, options);
+  if (!status.ok()) {
+    return absl::InternalError(
+        absl::StrCat("response to JSON: ", std::string(status.message())));
+  }
+  return absl::OkStatus();
 }
 
 std::unique_ptr<Message> RouteTable::NewMessage(const Descriptor* type) const {

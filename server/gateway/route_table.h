@@ -11,6 +11,8 @@
 #include "google/protobuf/descriptor_database.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver.h"
 #include "server/gateway/path_template.h"
 #include "statstracker/v1/annotations.pb.h"
 
@@ -56,6 +58,13 @@ class RouteTable {
   std::unique_ptr<google::protobuf::Message> NewMessage(
       const google::protobuf::Descriptor* type) const;
 
+  // Serialized bytes of a message of `type` as JSON, with `options`; one
+  // shared type resolver, so no message object is built for a response.
+  absl::Status BinaryToJson(
+      const google::protobuf::Descriptor* type, const std::string& bytes,
+      const google::protobuf::util::JsonPrintOptions& options,
+      std::string* json) const;
+
   const std::vector<Route>& routes() const { return routes_; }
   const std::vector<const google::protobuf::ServiceDescriptor*>& services()
       const {
@@ -75,6 +84,7 @@ class RouteTable {
   std::unique_ptr<google::protobuf::MergedDescriptorDatabase> merged_db_;
   std::unique_ptr<google::protobuf::DescriptorPool> pool_;
   std::unique_ptr<google::protobuf::DynamicMessageFactory> factory_;
+  std::unique_ptr<google::protobuf::util::TypeResolver> resolver_;
   std::vector<const google::protobuf::ServiceDescriptor*> services_;
   std::vector<Route> routes_;  // most specific first
 };
