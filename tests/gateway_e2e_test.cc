@@ -257,9 +257,11 @@ TEST_F(GatewayEndToEndTest, EveryQueryRpcSameOverRestAndGrpc) {
     ASSERT_EQ(second.entries_size(), 2);
     std::string token;
     for (char c : first.next_page_token()) {
-      absl::StrAppend(&token, isalnum(static_cast<unsigned char>(c))
-                                  ? std::string(1, c)
-                                  : absl::StrFormat("%%%02X", c));
+      absl::StrAppend(
+          &token,
+          isalnum(static_cast<unsigned char>(c))
+              ? std::string(1, c)
+              : absl::StrFormat("%%%02X", static_cast<unsigned char>(c)));
     }
     ExpectSame("GET",
                absl::StrCat("/v1/games/arcade/leaderboards/high/entries?"

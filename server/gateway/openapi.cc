@@ -110,13 +110,62 @@ class Builder {
       if (const auto* e = enums_[name]) *Field(schemas, name) = Enum(e);
     }
     std::string out;
-    google::protobuf::util::JsonPrintOptions options;
-    options.add_whitespace = true;
-    (void)google::protobuf::util::MessageToJsonString(doc, &out, options);
+    Print(doc, 0, &out);
+    out.push_back('\n');
     return out;
   }
 
  private:
+  // Pretty JSON with object keys sorted, so the document is the same on
+  // every start (Struct's map has no stable order).
+  static void Print(const Value& v, int indent, std::string* out) {
+    const std::string pad(indent + 2, ' ');
+    switch (v.kind_case()) {
+      case Value::kStructValue: {
+        const auto& fields = v.struct_value().fields();
+        if (fields.empty()) {
+          out->append("{}");
+          return;
+        }
+        std::map<std::string, const Value*> sorted;
+        for (const auto& [k, val] : fields) sorted[k] = &val;
+        out->append("{\n");
+        bool first = true;
+        for (const auto& [k, val] : sorted) {
+          if (!first) out->append(",\n");
+          first = false;
+          out->append(pad);
+          Print(Str(k), indent + 2, out);
+          out->append(": ");
+          Print(*val, indent + 2, out);
+        }
+        out->append("\n").append(indent, ' ').append("}");
+        return;
+      }
+      case Value::kListValue: {
+        const auto& values = v.list_value().values();
+        if (values.empty()) {
+          out->append("[]");
+          return;
+        }
+        out->append("[\n");
+        for (int i = 0; i < values.size(); ++i) {
+          if (i > 0) out->append(",\n");
+          out->append(pad);
+          Print(values[i], indent + 2, out);
+        }
+        out->append("\n").append(indent, ' ').append("]");
+        return;
+      }
+      default: {
+        std::string scalar;
+        (void)google::protobuf::util::MessageToJsonString(v, &scalar);
+        out->append(scalar);
+        return;
+      }
+    }
+  }
+
   Value StatusSchema() {
     Value s = Obj({{"type", Str("object")},
                    {"description",
