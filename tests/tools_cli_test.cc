@@ -1,0 +1,187 @@
+// End-to-end tests of the `stats` CLI against a private redis-server: publish
+// (JSON and text lines, error messages naming line and field), dead-letter
+// list and requeue, consumer-group lag. The query commands need the server;
+// they are covered by tests/tools_* once the server links.
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "proto/statstracker/v1/events.pb.h"
+#include "tests/redis_server.h"
+#include "tools/cli/event_reader.h"
+#include "tools/cli/progress.h"
+#include "tools/cli/table.h"
+
+namespace statstracker {
+namespace {
+
+struct Result {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+Result RunCli(const std::string& args, const std::string& stdin_text = "") {
+  std::string input = ::testing::TempDir() + "/cli_stdin.txt";
+  std::ofstream(input) << stdin_text;
+  std::string command =
+      absl::StrCat("tools/cli/stats ", args, " < ", input, " 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto redis = testing::RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = *std::move(redis);
+    auto conn = redis_->Connect();
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    conn_ = *std::move(conn);
+    flags_ = absl::StrCat("--redis_port=", redis_->port());
+  }
+  std::unique_ptr<testing::RedisServer> redis_;
+  std::unique_ptr<RedisConnection> conn_;
+  std::string flags_;
+};
+
+constexpr char kEvents[] =
+    R"({"eventId":"e1","gameId":"arcade","occurredAt":"2026-11-24T12:00:00Z","scoreSubmitted":{"playerId":"alice","score":4200}}
+# comments and blank lines are skipped
+
+event_id: "e2" game_id: "chess" occurred_at { seconds: 1795500000 } match_completed { participants { player_id: "a" outcome: OUTCOME_WIN } participants { player_id: "b" outcome: OUTCOME_LOSS } }
+)";
+
+TEST_F(CliTest, PublishesJsonAndTextLinesToTheStream) {
+  Result r = RunCli("publish - --json " + flags_, kEvents);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"published\":2"), std::string::npos) << r.output;
+  auto entries = conn_->Command({"XRANGE", "statstracker:events", "-", "+"});
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->elements.size(), 2u);
+  v1::GameEvent first, second;
+  const auto& f1 = entries->elements[0].elements[1].elements;
+  ASSERT_EQ(f1[0].str, "event");
+  ASSERT_TRUE(first.ParseFromString(f1[1].str));
+  EXPECT_EQ(first.event_id(), "e1");
+  EXPECT_EQ(first.score_submitted().player_id(), "alice");
+  EXPECT_EQ(first.score_submitted().score(), 4200);
+  ASSERT_TRUE(
+      second.ParseFromString(entries->elements[1].elements[1].elements[1].str));
+  EXPECT_EQ(second.match_completed().participants_size(), 2);
+}
+
+TEST_F(CliTest, BadLineIsRejectedNamingLineAndFieldAndNothingIsPublished) {
+  std::string input =
+      std::string(kEvents) +
+      R"({"eventId":"e3","gameId":"arcade","occurredAt":"2026-11-24T12:00:00Z","scoreSubmitted":{"playerId":"a","scor":1}})"
+      "\n";
+  Result r = RunCli("publish - " + flags_, input);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("line 5"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("scor"), std::string::npos) << r.output;
+  auto len = conn_->Command({"XLEN", "statstracker:events"});
+  ASSERT_TRUE(len.ok());
+  EXPECT_EQ(len->integer, 0);
+
+  r = RunCli(
+      "publish - " + flags_,
+      R"(event_id: "x" game_id: "arcade" score_submitted { player_id: "q" })");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("line 1: occurred_at"), std::string::npos)
+      << r.output;
+}
+
+TEST_F(CliTest, RequeueMovesDeadLettersBackAtomically) {
+  v1::GameEvent event;
+  event.set_event_id("dead-1");
+  event.set_game_id("arcade");
+  auto added =
+      conn_->Command({"XADD", "statstracker:events:dead", "*", "event",
+                      event.SerializeAsString(), "reason",
+                      "game_id: unknown game 'arcade'", "deliveries", "1"});
+  ASSERT_TRUE(added.ok());
+  ASSERT_TRUE(conn_
+                  ->Command({"XADD", "statstracker:events:dead", "*", "event",
+                             "\xff\xfe", "reason", "decode"})
+                  .ok());
+  Result list = RunCli("deadletter list " + flags_);
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_NE(list.output.find("dead-1"), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("unknown game"), std::string::npos);
+  EXPECT_NE(list.output.find("2 entries"), std::string::npos);
+
+  Result missing = RunCli("deadletter requeue 1-1 " + flags_);
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("not in statstracker:events:dead"),
+            std::string::npos)
+      << missing.output;
+
+  Result one =
+      RunCli(absl::StrCat("deadletter requeue ", added->str, " ") + flags_);
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  auto stream = conn_->Command({"XRANGE", "statstracker:events", "-", "+"});
+  ASSERT_TRUE(stream.ok());
+  ASSERT_EQ(stream->elements.size(), 1u);
+  EXPECT_EQ(stream->elements[0].elements[1].elements[1].str,
+            event.SerializeAsString());
+  Result all = RunCli("deadletter requeue all " + flags_);
+  ASSERT_EQ(all.exit_code, 0) << all.output;
+  auto dead_len = conn_->Command({"XLEN", "statstracker:events:dead"});
+  auto len = conn_->Command({"XLEN", "statstracker:events"});
+  EXPECT_EQ(dead_len->integer, 0);
+  EXPECT_EQ(len->integer, 2);
+}
+
+TEST_F(CliTest, LagShowsGroupPendingAndLag) {
+  ASSERT_EQ(RunCli("publish - " + flags_, kEvents).exit_code, 0);
+  Result none = RunCli("lag " + flags_);
+  EXPECT_NE(none.output.find("no consumer group yet"), std::string::npos)
+      << none.output;
+  ASSERT_TRUE(conn_
+                  ->Command({"XGROUP", "CREATE", "statstracker:events",
+                             "statstracker-workers", "0"})
+                  .ok());
+  ASSERT_TRUE(
+      conn_
+          ->Command({"XREADGROUP", "GROUP", "statstracker-workers", "c1",
+                     "COUNT", "1", "STREAMS", "statstracker:events", ">"})
+          .ok());
+  Result r = RunCli("lag --json " + flags_);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"length\":2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"pending\":1,\"lag\":1"), std::string::npos)
+      << r.output;
+  Result table = RunCli("lag " + flags_);
+  EXPECT_NE(table.output.find("statstracker-workers"), std::string::npos);
+}
+
+TEST(CliPieces, TableAlignsColumnsAndNumbers) {
+  std::string t =
+      cli::FormatTable({"RANK", "PLAYER"}, {{"1", "alice"}, {"10", "bob"}});
+  EXPECT_EQ(t, "RANK  PLAYER\n----  ------\n   1  alice\n  10  bob\n");
+  EXPECT_EQ(cli::FormatNumber(1520), "1520");
+  EXPECT_EQ(cli::FormatNumber(0.1), "0.1");
+}
+
+TEST(CliPieces, ProgressLineHasRateAndEta) {
+  std::string line =
+      cli::ProgressBar::Render("publish", 500, 1000, absl::Seconds(1));
+  EXPECT_NE(line.find("500/1000"), std::string::npos) << line;
+  EXPECT_NE(line.find("50%"), std::string::npos) << line;
+  EXPECT_NE(line.find("500/s"), std::string::npos) << line;
+  EXPECT_NE(line.find("ETA 0:01"), std::string::npos) << line;
+}
+
+}  // namespace
+}  // namespace statstracker

@@ -1,0 +1,753 @@
+// stats: the command-line client of Stats Tracker. Publishes events (to the
+// Redis stream or through the server's AdminService), queries boards and
+// stats over gRPC, inspects and requeues the dead-letter stream and shows the
+// consumer group's lag. `stats help` lists the commands.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "common/redis_client.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "proto/statstracker/v1/admin.grpc.pb.h"
+#include "proto/statstracker/v1/leaderboard.grpc.pb.h"
+#include "proto/statstracker/v1/stats.grpc.pb.h"
+#include "tools/cli/event_reader.h"
+#include "tools/cli/progress.h"
+#include "tools/cli/table.h"
+
+ABSL_FLAG(std::string, redis_host, "127.0.0.1", "Redis host");
+ABSL_FLAG(int, redis_port, 6390,
+          "Redis port (6390 is the local stack's, tools/stack.sh)");
+ABSL_FLAG(std::string, stream, "statstracker:events", "event stream key");
+ABSL_FLAG(std::string, field, "event", "stream entry field with the event");
+ABSL_FLAG(std::string, group, "statstracker-workers", "consumer group");
+ABSL_FLAG(std::string, dead_letter, "statstracker:events:dead",
+          "dead-letter stream key");
+ABSL_FLAG(uint64_t, max_length, 0,
+          "XADD MAXLEN ~ cap when publishing to Redis; 0 = none");
+ABSL_FLAG(std::string, server, "",
+          "host:port of the gRPC server; publish goes through "
+          "AdminService.PublishEvents when set (queries default to "
+          "127.0.0.1:50051)");
+ABSL_FLAG(std::string, api_key, "", "API key for the admin RPCs");
+ABSL_FLAG(bool, json, false, "print JSON instead of tables");
+ABSL_FLAG(bool, progress, false, "draw the progress bar even without a TTY");
+ABSL_FLAG(std::string, format, "auto", "publish input: auto, json or text");
+ABSL_FLAG(int, batch, 500, "events per XADD pipeline / PublishEvents call");
+ABSL_FLAG(int, limit, 10, "entries to show (top, deadletter list)");
+ABSL_FLAG(int, radius, 5, "entries above and below (around)");
+ABSL_FLAG(std::string, period, "", "period id (default: the current one)");
+ABSL_FLAG(std::string, page_token, "", "page token from a previous `top`");
+ABSL_FLAG(int, timeout_ms, 10000, "deadline of each RPC");
+
+namespace statstracker {
+namespace cli {
+namespace {
+
+constexpr char kUsage[] = R"(usage: stats <command> [args] [--flags]
+
+publishing
+  publish FILE|-                 events, one per line: protobuf JSON (GameEvent)
+                                 or protobuf text; XADD to --stream, or through
+                                 the server's PublishEvents with --server/--api_key
+queries (gRPC, --server, default 127.0.0.1:50051)
+  boards GAME                    the game's leaderboards
+  top GAME BOARD                 best --limit entries (--page_token, --period)
+  around GAME BOARD PLAYER       --radius entries above and below the player
+  rank GAME BOARD PLAYER         the player's rank and score
+  friends GAME BOARD P1,P2,...   those players' entries with global ranks
+  count GAME BOARD               number of ranked players
+  stats GAME PLAYER [PLAYER...]  player stats (one player, or a batch)
+operations (Redis, --redis_host/--redis_port)
+  deadletter list                dead-lettered entries with reasons (--limit)
+  deadletter requeue ID...|all   move entries back to the event stream
+  lag                            consumer group lag, pending and consumers
+--json prints JSON for scripts. Run with --helpfull for every flag.
+)";
+
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(what, ": ", status.error_message()));
+}
+
+absl::StatusOr<std::unique_ptr<RedisConnection>> ConnectRedis() {
+  auto conn = RedisConnection::Connect(absl::GetFlag(FLAGS_redis_host),
+                                       absl::GetFlag(FLAGS_redis_port),
+                                       absl::Seconds(5));
+  if (!conn.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "redis ", absl::GetFlag(FLAGS_redis_host), ":",
+        absl::GetFlag(FLAGS_redis_port), ": ", conn.status().message(),
+        " (start the stack with tools/stack.sh start, or set --redis_port)"));
+  }
+  return conn;
+}
+
+std::shared_ptr<grpc::Channel> Channel() {
+  std::string target = absl::GetFlag(FLAGS_server);
+  if (target.empty()) target = "127.0.0.1:50051";
+  return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+}
+
+void PrepareContext(grpc::ClientContext* context) {
+  context->set_deadline(
+      std::chrono::system_clock::now() +
+      std::chrono::milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
+  std::string key = absl::GetFlag(FLAGS_api_key);
+  if (!key.empty()) context->AddMetadata("authorization", "Bearer " + key);
+}
+
+absl::Status NeedArgs(const std::vector<std::string>& args, size_t n,
+                      absl::string_view usage) {
+  if (args.size() < n) {
+    return absl::InvalidArgumentError(absl::StrCat("usage: stats ", usage));
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------- publish
+
+absl::Status Publish(const std::vector<std::string>& args) {
+  auto status = NeedArgs(args, 1, "publish FILE|-");
+  if (!status.ok()) return status;
+  auto format = ParseEventFormat(absl::GetFlag(FLAGS_format));
+  if (!format.ok()) return format.status();
+  absl::StatusOr<std::vector<v1::GameEvent>> events;
+  if (args[0] == "-") {
+    events = ReadEvents(std::cin, *format);
+  } else {
+    std::ifstream in(args[0]);
+    if (!in) {
+      return absl::NotFoundError(
+          absl::StrCat("cannot open '", args[0], "' for reading"));
+    }
+    events = ReadEvents(in, *format);
+  }
+  if (!events.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        args[0] == "-" ? "stdin" : args[0], ": ", events.status().message()));
+  }
+  const int batch = std::max(1, absl::GetFlag(FLAGS_batch));
+  ProgressBar bar("publish", events->size(), absl::GetFlag(FLAGS_progress));
+  std::vector<std::string> ids;
+  ids.reserve(events->size());
+  absl::Time start = absl::Now();
+  if (!absl::GetFlag(FLAGS_server).empty()) {
+    auto stub = v1::AdminService::NewStub(Channel());
+    for (size_t i = 0; i < events->size(); i += batch) {
+      v1::PublishEventsRequest request;
+      for (size_t j = i; j < std::min(events->size(), i + batch); ++j) {
+        *request.add_events() = (*events)[j];
+      }
+      v1::PublishEventsResponse response;
+      grpc::ClientContext context;
+      PrepareContext(&context);
+      auto s = FromGrpc(stub->PublishEvents(&context, request, &response),
+                        absl::StrCat("PublishEvents (events from line of "
+                                     "event #",
+                                     i + 1, ")"));
+      if (!s.ok()) return s;
+      for (const auto& id : response.stream_ids()) ids.push_back(id);
+      bar.Update(ids.size());
+    }
+  } else {
+    auto conn = ConnectRedis();
+    if (!conn.ok()) return conn.status();
+    const uint64_t max_length = absl::GetFlag(FLAGS_max_length);
+    for (size_t i = 0; i < events->size(); i += batch) {
+      std::vector<std::vector<std::string>> commands;
+      for (size_t j = i; j < std::min(events->size(), i + batch); ++j) {
+        std::vector<std::string> cmd = {"XADD", absl::GetFlag(FLAGS_stream)};
+        if (max_length > 0) {
+          cmd.insert(cmd.end(), {"MAXLEN", "~", absl::StrCat(max_length)});
+        }
+        cmd.insert(cmd.end(), {"*", absl::GetFlag(FLAGS_field),
+                               (*events)[j].SerializeAsString()});
+        commands.push_back(std::move(cmd));
+      }
+      auto replies = (*conn)->Pipeline(commands);
+      if (!replies.ok()) return replies.status();
+      for (const auto& reply : *replies) {
+        if (reply.is_error()) {
+          return absl::InternalError(absl::StrCat("XADD: ", reply.str));
+        }
+        ids.push_back(reply.str);
+      }
+      bar.Update(ids.size());
+    }
+  }
+  bar.Finish();
+  double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::vector<std::string> quoted;
+    for (const auto& id : ids) quoted.push_back(JsonString(id));
+    std::cout << "{\"published\":" << ids.size() << ",\"streamIds\":["
+              << absl::StrJoin(quoted, ",") << "]}\n";
+  } else {
+    std::cout << "published " << ids.size() << " events"
+              << (ids.empty() ? ""
+                              : absl::StrCat(" (", ids.front(), " .. ",
+                                             ids.back(), ")"))
+              << " in " << absl::StrFormat("%.2f", seconds) << "s\n";
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------- queries
+
+std::string Updated(const v1::LeaderboardEntry& e) {
+  if (!e.has_updated_at()) return "";
+  return google::protobuf::util::TimeUtil::ToString(e.updated_at());
+}
+
+void PrintEntries(
+    const google::protobuf::RepeatedPtrField<v1::LeaderboardEntry>& entries,
+    const std::string& highlight) {
+  std::vector<std::vector<std::string>> rows;
+  bool any_secondary = false;
+  for (const auto& e : entries) any_secondary |= e.has_secondary_score();
+  for (const auto& e : entries) {
+    std::vector<std::string> row = {
+        absl::StrCat(e.rank()),
+        e.player_id() == highlight && !highlight.empty() ? "> " + e.player_id()
+                                                         : e.player_id(),
+        FormatNumber(e.score())};
+    if (any_secondary) {
+      row.push_back(e.has_secondary_score() ? FormatNumber(e.secondary_score())
+                                            : "");
+    }
+    row.push_back(Updated(e));
+    rows.push_back(std::move(row));
+  }
+  std::vector<std::string> header = {"RANK", "PLAYER", "SCORE"};
+  if (any_secondary) header.push_back("SECONDARY");
+  header.push_back("UPDATED");
+  std::cout << FormatTable(header, rows);
+}
+
+absl::Status Boards(const std::vector<std::string>& args) {
+  auto s = NeedArgs(args, 1, "boards GAME");
+  if (!s.ok()) return s;
+  auto stub = v1::LeaderboardService::NewStub(Channel());
+  v1::ListLeaderboardsRequest request;
+  request.set_game_id(args[0]);
+  v1::ListLeaderboardsResponse response;
+  grpc::ClientContext context;
+  PrepareContext(&context);
+  s = FromGrpc(stub->ListLeaderboards(&context, request, &response),
+               "ListLeaderboards");
+  if (!s.ok()) return s;
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ToJson(response) << "\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& info : response.leaderboards()) {
+    const auto& c = info.config();
+    rows.push_back({c.leaderboard_id(), c.scorer(),
+                    v1::SortOrder_Name(c.sort_order()),
+                    v1::TieMode_Name(c.tie_mode()), info.current_period()});
+  }
+  std::cout << FormatTable({"BOARD", "SCORER", "ORDER", "TIES", "PERIOD"},
+                           rows);
+  return absl::OkStatus();
+}
+
+absl::Status Top(const std::vector<std::string>& args) {
+  auto s = NeedArgs(args, 2, "top GAME BOARD");
+  if (!s.ok()) return s;
+  auto stub = v1::LeaderboardService::NewStub(Channel());
+  v1::ListEntriesRequest request;
+  request.set_game_id(args[0]);
+  request.set_leaderboard_id(args[1]);
+  request.set_period(absl::GetFlag(FLAGS_period));
+  request.set_page_size(absl::GetFlag(FLAGS_limit));
+  request.set_page_token(absl::GetFlag(FLAGS_page_token));
+  v1::ListEntriesResponse response;
+  grpc::ClientContext context;
+  PrepareContext(&context);
+  s = FromGrpc(stub->ListEntries(&context, request, &response), "ListEntries");
+  if (!s.ok()) return s;
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ToJson(response) << "\n";
+    return absl::OkStatus();
+  }
+  std::cout << args[0] << "/" << args[1] << " period " << response.period()
+            << "\n";
+  PrintEntries(response.entries(), "");
+  if (!response.next_page_token().empty()) {
+    std::cout << "next page: --page_token=" << response.next_page_token()
+              << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Around(const std::vector<std::string>& args) {
+  auto s = NeedArgs(args, 3, "around GAME BOARD PLAYER");
+  if (!s.ok()) return s;
+  auto stub = v1::LeaderboardService::NewStub(Channel());
+  v1::ListEntriesAroundPlayerRequest request;
+  request.set_game_id(args[0]);
+  request.set_leaderboard_id(args[1]);
+  request.set_player_id(args[2]);
+  request.set_period(absl::GetFlag(FLAGS_period));
+  request.set_radius(absl::GetFlag(FLAGS_radius));
+  v1::ListEntriesAroundPlayerResponse response;
+  grpc::ClientContext context;
+  PrepareContext(&context);
+  s = FromGrpc(stub->ListEntriesAroundPlayer(&context, request, &response),
+               "ListEntriesAroundPlayer");
+  if (!s.ok()) return s;
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ToJson(response) << "\n";
+    return absl::OkStatus();
+  }
+  PrintEntries(response.entries(), args[2]);
+  return absl::OkStatus();
+}
+
+absl::Status Rank(const std::vector<std::string>& args) {
+  auto s = NeedArgs(args, 3, "rank GAME BOARD PLAYER");
+  if (!s.ok()) return s;
+  auto stub = v1::LeaderboardService::NewStub(Channel());
+  v1::GetPlayerRankRequest request;
+  request.set_game_id(args[0]);
+  request.set_leaderboard_id(args[1]);
+  request.set_player_id(args[2]);
+  request.set_period(absl::GetFlag(FLAGS_period));
+  v1::GetPlayerRankResponse response;
+  grpc::ClientContext context;
+  PrepareContext(&context);
+  s = FromGrpc(stub->GetPlayerRank(&context, request, &response),
+               "GetPlayerRank");
+  if (!s.ok()) return s;
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ToJson(response) << "\n";
+    return absl::OkStatus();
+  }
+  google::protobuf::RepeatedPtrField<v1::LeaderboardEntry> one;
+  *one.Add() = response.entry();
+  PrintEntries(one, "");
+  std::cout << "of " << response.total_count() << " ranked players\n";
+  return absl::OkStatus();
+}
+
+absl::Status Friends(const std::vector<std::string>& args) {
+  auto s = NeedArgs(args, 3, "friends GAME BOARD P1,P2,...");
+  if (!s.ok()) return s;
+  auto stub = v1::LeaderboardService::NewStub(Channel());
+  v1::ListEntriesForPlayersRequest request;
+  request.set_game_id(args[0]);
+  request.set_leaderboard_id(args[1]);
+  for (size_t i = 2; i < args.size(); ++i) {
+    for (absl::string_view p :
+         absl::StrSplit(args[i], ',', absl::SkipEmpty())) {
+      request.add_player_ids(std::string(p));
+    }
+  }
+  request.set_period(absl::GetFlag(FLAGS_period));
+  v1::ListEntriesForPlayersResponse response;
+  grpc::ClientContext context;
+  PrepareContext(&context);
+  s = FromGrpc(stub->ListEntriesForPlayers(&context, request, &response),
+               "ListEntriesForPlayers");
+  if (!s.ok()) return s;
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ToJson(response) << "\n";
+    return absl::OkStatus();
+  }
+  PrintEntries(response.entries(), "");
+  if (response.missing_player_ids_size() > 0) {
+    std::cout << "not ranked: "
+              << absl::StrJoin(response.missing_player_ids(), ", ") << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Count(const std::vector<std::string>& args) {
+  auto s = NeedArgs(args, 2, "count GAME BOARD");
+  if (!s.ok()) return s;
+  auto stub = v1::LeaderboardService::NewStub(Channel());
+  v1::CountEntriesRequest request;
+  request.set_game_id(args[0]);
+  request.set_leaderboard_id(args[1]);
+  request.set_period(absl::GetFlag(FLAGS_period));
+  v1::CountEntriesResponse response;
+  grpc::ClientContext context;
+  PrepareContext(&context);
+  s = FromGrpc(stub->CountEntries(&context, request, &response),
+               "CountEntries");
+  if (!s.ok()) return s;
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ToJson(response) << "\n";
+  } else {
+    std::cout << response.count() << " ranked players (period "
+              << response.period() << ")\n";
+  }
+  return absl::OkStatus();
+}
+
+std::string StatText(const v1::StatValue& v) {
+  std::string json = ToJson(v);
+  // {"intValue":"3"} -> 3 : the table shows just the value.
+  size_t colon = json.find(':');
+  if (colon == std::string::npos) return json;
+  std::string value = json.substr(colon + 1);
+  if (!value.empty() && value.back() == '}') value.pop_back();
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+    value = value.substr(1, value.size() - 2);
+  }
+  return value;
+}
+
+absl::Status Stats(const std::vector<std::string>& args) {
+  auto s = NeedArgs(args, 2, "stats GAME PLAYER [PLAYER...]");
+  if (!s.ok()) return s;
+  auto stub = v1::PlayerStatsService::NewStub(Channel());
+  v1::BatchGetPlayerStatsRequest request;
+  request.set_game_id(args[0]);
+  for (size_t i = 1; i < args.size(); ++i) {
+    for (absl::string_view p :
+         absl::StrSplit(args[i], ',', absl::SkipEmpty())) {
+      request.add_player_ids(std::string(p));
+    }
+  }
+  v1::BatchGetPlayerStatsResponse response;
+  grpc::ClientContext context;
+  PrepareContext(&context);
+  s = FromGrpc(stub->BatchGetPlayerStats(&context, request, &response),
+               "BatchGetPlayerStats");
+  if (!s.ok()) return s;
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ToJson(response) << "\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& player : response.players()) {
+    std::vector<std::pair<std::string, std::string>> sorted;
+    for (const auto& [name, value] : player.stats()) {
+      sorted.emplace_back(name, StatText(value));
+    }
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& [name, value] : sorted) {
+      rows.push_back({player.player_id(), name, value});
+    }
+  }
+  std::cout << FormatTable({"PLAYER", "STAT", "VALUE"}, rows);
+  if (response.missing_player_ids_size() > 0) {
+    std::cout << "no stats: "
+              << absl::StrJoin(response.missing_player_ids(), ", ") << "\n";
+  }
+  return absl::OkStatus();
+}
+
+// ------------------------------------------------------------- operations
+
+struct StreamEntry {
+  std::string id;
+  std::vector<std::pair<std::string, std::string>> fields;
+  const std::string* Field(absl::string_view name) const {
+    for (const auto& [k, v] : fields) {
+      if (k == name) return &v;
+    }
+    return nullptr;
+  }
+};
+
+std::vector<StreamEntry> ParseEntries(const RedisReply& reply) {
+  std::vector<StreamEntry> out;
+  for (const auto& item : reply.elements) {
+    if (item.elements.size() != 2) continue;
+    StreamEntry entry;
+    entry.id = item.elements[0].str;
+    const auto& kv = item.elements[1].elements;
+    for (size_t i = 0; i + 1 < kv.size(); i += 2) {
+      entry.fields.emplace_back(kv[i].str, kv[i + 1].str);
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+absl::Status DeadLetterList(RedisConnection* conn) {
+  const std::string dead = absl::GetFlag(FLAGS_dead_letter);
+  auto total = conn->Command({"XLEN", dead});
+  if (!total.ok()) return total.status();
+  auto reply = conn->Command({"XRANGE", dead, "-", "+", "COUNT",
+                              absl::StrCat(absl::GetFlag(FLAGS_limit))});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) return absl::InternalError(reply->str);
+  const std::string field = absl::GetFlag(FLAGS_field);
+  std::vector<StreamEntry> entries = ParseEntries(*reply);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::vector<std::string> items;
+    for (const auto& e : entries) {
+      std::vector<std::string> parts = {"\"id\":" + JsonString(e.id)};
+      for (const auto& [k, v] : e.fields) {
+        if (k == field) continue;  // raw bytes; decoded below when possible
+        parts.push_back(JsonString(k) + ":" + JsonString(v));
+      }
+      v1::GameEvent event;
+      if (const std::string* raw = e.Field(field);
+          raw && event.ParseFromString(*raw)) {
+        parts.push_back("\"event\":" + ToJson(event));
+      }
+      items.push_back("{" + absl::StrJoin(parts, ",") + "}");
+    }
+    std::cout << "{\"total\":" << total->integer << ",\"entries\":["
+              << absl::StrJoin(items, ",") << "]}\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& e : entries) {
+    std::string reason, deliveries, game, event_id;
+    for (const auto& [k, v] : e.fields) {
+      if (k == "reason" || k == "error") reason = v;
+      if (k == "deliveries" || k == "delivery_count") deliveries = v;
+    }
+    v1::GameEvent event;
+    if (const std::string* raw = e.Field(field);
+        raw && event.ParseFromString(*raw)) {
+      game = event.game_id();
+      event_id = event.event_id();
+    } else {
+      game = "?";
+      event_id = "(undecodable)";
+    }
+    rows.push_back({e.id, game, event_id, deliveries, reason});
+  }
+  std::cout << FormatTable({"ID", "GAME", "EVENT", "DELIVERIES", "REASON"},
+                           rows);
+  std::cout << total->integer << " entries in " << dead << "\n";
+  return absl::OkStatus();
+}
+
+// Moves each entry back: XADD of the original bytes to the event stream and
+// XDEL from the dead-letter stream in one MULTI/EXEC, so an entry is never
+// lost or duplicated if the CLI dies half way.
+absl::Status DeadLetterRequeue(RedisConnection* conn,
+                               const std::vector<std::string>& ids_or_all) {
+  const std::string dead = absl::GetFlag(FLAGS_dead_letter);
+  const std::string field = absl::GetFlag(FLAGS_field);
+  std::vector<StreamEntry> entries;
+  if (ids_or_all.size() == 1 && ids_or_all[0] == "all") {
+    auto reply = conn->Command({"XRANGE", dead, "-", "+"});
+    if (!reply.ok()) return reply.status();
+    entries = ParseEntries(*reply);
+  } else {
+    for (const auto& id : ids_or_all) {
+      auto reply = conn->Command({"XRANGE", dead, id, id});
+      if (!reply.ok()) return reply.status();
+      if (reply->is_error()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("id '", id, "': ", reply->str));
+      }
+      auto found = ParseEntries(*reply);
+      if (found.empty()) {
+        return absl::NotFoundError(absl::StrCat(
+            "id '", id, "': not in ", dead, "; see `stats deadletter list`"));
+      }
+      entries.push_back(found[0]);
+    }
+  }
+  ProgressBar bar("requeue", entries.size(), absl::GetFlag(FLAGS_progress));
+  std::vector<std::vector<std::string>> rows;
+  int moved = 0;
+  for (const auto& e : entries) {
+    const std::string* raw = e.Field(field);
+    if (raw == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "entry ", e.id, " has no field '", field, "' (--field) to requeue"));
+    }
+    auto replies =
+        conn->Pipeline({{"MULTI"},
+                        {"XADD", absl::GetFlag(FLAGS_stream), "*", field, *raw},
+                        {"XDEL", dead, e.id},
+                        {"EXEC"}});
+    if (!replies.ok()) return replies.status();
+    const RedisReply& exec = replies->back();
+    if (exec.is_error() || exec.elements.size() != 2 ||
+        exec.elements[0].is_error()) {
+      return absl::InternalError(
+          absl::StrCat("requeue of ", e.id, " failed: ", exec.DebugString()));
+    }
+    rows.push_back({e.id, exec.elements[0].str});
+    bar.Update(++moved);
+  }
+  bar.Finish();
+  if (absl::GetFlag(FLAGS_json)) {
+    std::vector<std::string> items;
+    for (const auto& r : rows) {
+      items.push_back("{\"deadLetterId\":" + JsonString(r[0]) +
+                      ",\"streamId\":" + JsonString(r[1]) + "}");
+    }
+    std::cout << "{\"requeued\":[" << absl::StrJoin(items, ",") << "]}\n";
+  } else {
+    std::cout << FormatTable({"DEAD-LETTER ID", "NEW STREAM ID"}, rows);
+    std::cout << "requeued " << moved << " entries to "
+              << absl::GetFlag(FLAGS_stream) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Lag(RedisConnection* conn) {
+  const std::string stream = absl::GetFlag(FLAGS_stream);
+  auto len = conn->Command({"XLEN", stream});
+  if (!len.ok()) return len.status();
+  auto dead_len = conn->Command({"XLEN", absl::GetFlag(FLAGS_dead_letter)});
+  if (!dead_len.ok()) return dead_len.status();
+  auto groups = conn->Command({"XINFO", "GROUPS", stream});
+  if (!groups.ok()) return groups.status();
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> json_groups;
+  if (!groups->is_error()) {
+    for (const auto& g : groups->elements) {
+      std::string name, consumers, pending, last, lag = "?";
+      for (size_t i = 0; i + 1 < g.elements.size(); i += 2) {
+        const std::string& k = g.elements[i].str;
+        const RedisReply& v = g.elements[i + 1];
+        std::string text = v.type == RedisReply::Type::kInteger
+                               ? absl::StrCat(v.integer)
+                               : v.str;
+        if (k == "name") name = text;
+        if (k == "consumers") consumers = text;
+        if (k == "pending") pending = text;
+        if (k == "last-delivered-id") last = text;
+        if (k == "lag") lag = v.is_nil() ? "?" : text;
+      }
+      rows.push_back({name, consumers, pending, lag, last});
+      json_groups.push_back(absl::StrCat(
+          "{\"name\":", JsonString(name), ",\"consumers\":", consumers,
+          ",\"pending\":", pending, ",\"lag\":", lag == "?" ? "null" : lag,
+          ",\"lastDeliveredId\":", JsonString(last), "}"));
+    }
+  }
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << "{\"stream\":" << JsonString(stream)
+              << ",\"length\":" << len->integer
+              << ",\"deadLetters\":" << dead_len->integer << ",\"groups\":["
+              << absl::StrJoin(json_groups, ",") << "]}\n";
+    return absl::OkStatus();
+  }
+  std::cout << "stream " << stream << ": " << len->integer << " entries, "
+            << dead_len->integer << " dead-lettered\n";
+  if (rows.empty()) {
+    std::cout << "no consumer group yet (the worker creates '"
+              << absl::GetFlag(FLAGS_group) << "' on start)\n";
+  } else {
+    std::cout << FormatTable(
+        {"GROUP", "CONSUMERS", "PENDING", "LAG", "LAST DELIVERED"}, rows);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Run(const std::vector<std::string>& argv) {
+  if (argv.empty() || argv[0] == "help") {
+    std::cout << kUsage;
+    return argv.empty() ? absl::InvalidArgumentError("no command given")
+                        : absl::OkStatus();
+  }
+  const std::string& command = argv[0];
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  if (command == "publish") return Publish(args);
+  if (command == "boards") return Boards(args);
+  if (command == "top") return Top(args);
+  if (command == "around") return Around(args);
+  if (command == "rank") return Rank(args);
+  if (command == "friends") return Friends(args);
+  if (command == "count") return Count(args);
+  if (command == "stats") return Stats(args);
+  if (command == "deadletter" || command == "lag") {
+    auto conn = ConnectRedis();
+    if (!conn.ok()) return conn.status();
+    if (command == "lag") return Lag(conn->get());
+    if (args.empty() || args[0] == "list") return DeadLetterList(conn->get());
+    if (args[0] == "requeue") {
+      if (args.size() < 2) {
+        return absl::InvalidArgumentError(
+            "usage: stats deadletter requeue ID...|all");
+      }
+      return DeadLetterRequeue(conn->get(), {args.begin() + 1, args.end()});
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "deadletter: unknown subcommand '", args[0], "'; use list or requeue"));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown command '", command, "'; run `stats help` for the list"));
+}
+
+}  // namespace
+}  // namespace cli
+}  // namespace statstracker
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(statstracker::cli::kUsage);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> args(positional.begin() + 1, positional.end());
+  absl::Status status = statstracker::cli::Run(args);
+  if (!status.ok()) {
+    std::cerr << "stats: " << status.message() << "\n";
+    return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  return 0;
+}

@@ -1,0 +1,60 @@
+#include "tools/cli/table.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+
+namespace statstracker {
+namespace cli {
+namespace {
+
+bool LooksNumeric(const std::string& cell) {
+  double ignored;
+  return !cell.empty() && absl::SimpleAtod(cell, &ignored);
+}
+
+}  // namespace
+
+std::string FormatTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size(), 0);
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  std::string out;
+  auto emit = [&](const std::vector<std::string>& row, bool is_header) {
+    std::string line;
+    for (size_t i = 0; i < width.size(); ++i) {
+      std::string cell = i < row.size() ? row[i] : "";
+      std::string pad(width[i] - std::min(width[i], cell.size()), ' ');
+      bool right = !is_header && LooksNumeric(cell);
+      line += right ? pad + cell : cell + pad;
+      if (i + 1 < width.size()) line += "  ";
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  };
+  emit(header, true);
+  std::vector<std::string> rule;
+  for (size_t w : width) rule.push_back(std::string(w, '-'));
+  emit(rule, true);
+  for (const auto& row : rows) emit(row, false);
+  return out;
+}
+
+std::string FormatNumber(double value) {
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::string text = absl::StrFormat("%.*g", precision, value);
+    double back = 0;
+    if (absl::SimpleAtod(text, &back) && back == value) return text;
+  }
+  return absl::StrFormat("%.17g", value);
+}
+
+}  // namespace cli
+}  // namespace statstracker
