@@ -1,23 +1,39 @@
 #!/usr/bin/env bash
-# The local stack for development: a private redis-server with its data under
-# .stack/ in this checkout.
-#   tools/stack.sh start   install what is missing, build, start (idempotent)
+# The local stack for development, all under .stack/ in this checkout:
+#   tools/stack.sh start   install what is missing, build, start redis-server,
+#                          the worker and the server, publish the demo season
+#                          (first time only), print the addresses (idempotent)
 #   tools/stack.sh stop    stop everything this script started
 #   tools/stack.sh status  what is running
 #   tools/stack.sh logs    follow the logs
-# Not yet here: the worker and the query server are started by this script once
-# they exist (issues 4 and 5); today it starts Redis only.
+# Ports: Redis 6390, gRPC 50051, REST + page 8080, metrics 9464 (worker) and
+# 9465 (server); override with STATS_REDIS_PORT, STATS_GRPC_PORT,
+# STATS_HTTP_PORT. A crash leaves stale pid files; start/stop notice and clean
+# them up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 STACK="$ROOT/.stack"
 REDIS_PORT="${STATS_REDIS_PORT:-6390}"
+GRPC_ADDR="127.0.0.1:${STATS_GRPC_PORT:-50051}"
+HTTP_ADDR="127.0.0.1:${STATS_HTTP_PORT:-8080}"
+WORKER_METRICS="127.0.0.1:9464"
+SERVER_METRICS="127.0.0.1:9465"
+MODE=development
 mkdir -p "$STACK"
 
 running() {  # running NAME: true if NAME's pid file names a live process
-  local pidfile="$STACK/$1.pid"
-  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+  local pidfile="$STACK/$1.pid" state
+  [ -f "$pidfile" ] || return 1
+  # A killed daemon can linger as a zombie when nothing reaps it (containers);
+  # kill -0 would still succeed, so look at the process state too.
+  state="$(ps -o stat= -p "$(cat "$pidfile")" 2>/dev/null || true)"
+  [ -n "$state" ] && [ "${state:0:1}" != Z ]
 }
+
+have_worker() { [ -f worker/BUILD ] && grep -q 'name = "worker"' worker/BUILD; }
+have_server() { [ -f server/BUILD ] && grep -q 'name = "server"' server/BUILD; }
+have_config() { [ -f "config/$MODE.textproto" ]; }
 
 start_redis() {
   if running redis; then
@@ -39,27 +55,119 @@ start_redis() {
   exit 1
 }
 
+# start_daemon NAME READY_PATTERN BINARY ARGS...: runs BINARY in the
+# background with its log in .stack/NAME.log and waits for READY_PATTERN.
+start_daemon() {
+  local name="$1" pattern="$2"
+  shift 2
+  if running "$name"; then
+    echo "$name already running (pid $(cat "$STACK/$name.pid"))"
+    return
+  fi
+  rm -f "$STACK/$name.pid"
+  : >"$STACK/$name.log"
+  nohup "$@" >>"$STACK/$name.log" 2>&1 &
+  echo $! >"$STACK/$name.pid"
+  for _ in $(seq 1 300); do
+    if grep -q "$pattern" "$STACK/$name.log"; then
+      echo "$name running (pid $(cat "$STACK/$name.pid"))"
+      return
+    fi
+    if ! running "$name"; then break; fi
+    sleep 0.1
+  done
+  echo "$name did not become ready; last lines of .stack/$name.log:" >&2
+  tail -n 20 "$STACK/$name.log" >&2
+  exit 1
+}
+
 stop_one() {
   if running "$1"; then
-    kill "$(cat "$STACK/$1.pid")"
+    local pid
+    pid="$(cat "$STACK/$1.pid")"
+    kill "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
     echo "stopped $1"
   fi
   rm -f "$STACK/$1.pid"
 }
 
+# True when no ranked entry exists yet for the demo games (first start, or the
+# data was wiped): then the demo season is published.
+boards_empty() {
+  [ -z "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'st:{arcade}:lb:*' | head -n 1)" ] &&
+    [ -z "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'st:{chess}:lb:*' | head -n 1)" ]
+}
+
+start() {
+  tools/install_deps.sh
+  echo "building //tools:stats"
+  bazel build //tools:stats
+  local bin="$ROOT/bazel-bin" built_worker=0 built_server=0
+  # The worker and server are built only once they and the config exist; a
+  # build failure is reported and the rest of the stack still starts.
+  if have_config && have_worker; then
+    echo "building //worker:worker"
+    bazel build //worker:worker && built_worker=1 || echo "worker build failed (see above)" >&2
+  fi
+  if have_config && have_server; then
+    echo "building //server:server"
+    bazel build //server:server && built_server=1 || echo "server build failed (see above)" >&2
+  fi
+  start_redis
+  local missing=()
+  if [ "$built_worker" = 1 ]; then
+    start_daemon worker "worker ready" "$bin/worker/worker" --mode "$MODE" \
+      --config_dir "$ROOT/config" --redis_port "$REDIS_PORT" \
+      --metrics_address "$WORKER_METRICS"
+  else
+    missing+=("worker")
+  fi
+  if [ "$built_server" = 1 ]; then
+    start_daemon server "server ready" "$bin/server/server" --mode "$MODE" \
+      --config_dir "$ROOT/config" --redis_port "$REDIS_PORT" \
+      --grpc_address "$GRPC_ADDR" --http_address "$HTTP_ADDR" \
+      --metrics_address "$SERVER_METRICS" --web_root "$ROOT/server/web"
+  else
+    missing+=("server")
+  fi
+  local stream_len
+  stream_len="$(redis-cli -p "$REDIS_PORT" XLEN statstracker:events)"
+  if boards_empty && { running worker || [ "$stream_len" = 0 ]; }; then
+    tools/demo/generate.py >"$STACK/demo-season.jsonl"
+    "$bin/tools/cli/stats" publish "$STACK/demo-season.jsonl" \
+      --redis_port "$REDIS_PORT"
+    echo "published the demo season (.stack/demo-season.jsonl) for arcade and chess"
+  else
+    echo "boards (or the stream) already have data; demo season not republished"
+  fi
+  echo
+  echo "Redis      127.0.0.1:$REDIS_PORT   (redis-cli -p $REDIS_PORT)"
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "gRPC       $GRPC_ADDR   (bazel-bin/tools/cli/stats top arcade <board> --server $GRPC_ADDR)"
+    echo "REST       http://$HTTP_ADDR/v1/games/arcade/leaderboards"
+    echo "Page       http://$HTTP_ADDR/"
+    echo "Metrics    http://$WORKER_METRICS/metrics (worker), http://$SERVER_METRICS/metrics (server)"
+  else
+    echo "Not running yet: ${missing[*]} (not in this checkout yet, or config/$MODE.textproto missing);"
+    echo "events published now wait in the stream until the worker starts."
+  fi
+  echo "CLI        bazel-bin/tools/cli/stats help"
+  echo "Logs       tools/stack.sh logs      Stop: tools/stack.sh stop"
+}
+
 case "${1:-start}" in
-  start)
-    tools/install_deps.sh
-    start_redis
-    echo "The worker and the query server are not built yet; only Redis runs."
-    echo "Publish an event:  redis-cli -p $REDIS_PORT XADD statstracker:events '*' event <GameEvent bytes>"
-    echo "Stop:              tools/stack.sh stop"
-    ;;
+  start) start ;;
   stop)
+    stop_one server
+    stop_one worker
     stop_one redis
     ;;
   status)
-    if running redis; then echo "redis: running (pid $(cat "$STACK/redis.pid"))"; else echo "redis: stopped"; fi
+    for name in redis worker server; do
+      if running "$name"; then echo "$name: running (pid $(cat "$STACK/$name.pid"))"; else echo "$name: stopped"; fi
+    done
     ;;
   logs)
     exec tail -F "$STACK"/*.log

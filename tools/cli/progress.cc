@@ -50,7 +50,7 @@ void ProgressBar::Update(int64_t done) {
   done_ = done;
   if (!enabled_ || finished_) return;
   absl::Time now = absl::Now();
-  if (now - last_draw_ < absl::Milliseconds(100) && done < total_) return;
+  if (now - last_draw_ < absl::Milliseconds(100) || done >= total_) return;
   last_draw_ = now;
   std::fprintf(stderr, "\r%s\033[K",
                Render(label_, done, total_, now - start_).c_str());
