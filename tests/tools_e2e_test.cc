@@ -105,6 +105,9 @@ TEST_F(ToolsEndToEndTest, PublishThroughServerThenQueryEveryWay) {
   EXPECT_NE(boards.output.find("win_count"), std::string::npos);
 
   CommandResult stats = Cli("stats duel player-01 player-00");
+  CommandResult one = Cli("stats duel player-01 --json");
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  EXPECT_NE(one.output.find("\"matches\""), std::string::npos) << one.output;
   ASSERT_EQ(stats.exit_code, 0) << stats.output;
   EXPECT_NE(stats.output.find("matches"), std::string::npos) << stats.output;
   EXPECT_NE(stats.output.find("wins"), std::string::npos);

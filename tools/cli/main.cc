@@ -464,6 +464,29 @@ absl::Status Stats(const std::vector<std::string>& args) {
   auto s = NeedArgs(args, 2, "stats GAME PLAYER [PLAYER...]");
   if (!s.ok()) return s;
   auto stub = v1::PlayerStatsService::NewStub(Channel());
+  if (args.size() == 2 && args[1].find(',') == std::string::npos) {
+    // One player: GetPlayerStats, NOT_FOUND naming the player if none.
+    v1::GetPlayerStatsRequest one;
+    one.set_game_id(args[0]);
+    one.set_player_id(args[1]);
+    v1::GetPlayerStatsResponse response;
+    grpc::ClientContext context;
+    PrepareContext(&context);
+    s = FromGrpc(stub->GetPlayerStats(&context, one, &response),
+                 "GetPlayerStats");
+    if (!s.ok()) return s;
+    if (absl::GetFlag(FLAGS_json)) {
+      std::cout << ToJson(response) << "\n";
+      return absl::OkStatus();
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& [name, value] : response.stats().stats()) {
+      rows.push_back({response.stats().player_id(), name, StatText(value)});
+    }
+    std::sort(rows.begin(), rows.end());
+    std::cout << FormatTable({"PLAYER", "STAT", "VALUE"}, rows);
+    return absl::OkStatus();
+  }
   v1::BatchGetPlayerStatsRequest request;
   request.set_game_id(args[0]);
   for (size_t i = 1; i < args.size(); ++i) {
