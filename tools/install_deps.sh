@@ -12,6 +12,10 @@ APT_PACKAGES=(
   libmicrohttpd-dev
   # run and test
   redis-server redis-tools tzdata curl procps
+  # quality gates (tools/lint.sh, tools/coverage.sh) and benchmarks
+  clang-format clang-tidy gcovr wrk
+  # the live page's test (headless browser)
+  chromium
 )
 
 SUDO=""
@@ -38,4 +42,10 @@ fi
 if ! command -v buf >/dev/null 2>&1; then
   echo "install_deps: installing buf (npm @bufbuild/buf)"
   $SUDO npm install -g --silent @bufbuild/buf >/dev/null
+fi
+
+# The gateway's OpenAPI test validates /openapi.json with swagger-cli.
+if ! command -v swagger-cli >/dev/null 2>&1; then
+  echo "install_deps: installing swagger-cli (npm @apidevtools/swagger-cli)"
+  $SUDO npm install -g --silent @apidevtools/swagger-cli >/dev/null
 fi

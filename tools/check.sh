@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Every quality gate, in the order CI runs them (.ci/run calls this script):
+#   tests     tools/test.sh                   every test, normal build
+#   asan      tools/test.sh --config=asan     every test under ASan + UBSan
+#   lint      tools/lint.sh                   clang-format + clang-tidy
+#   coverage  tools/coverage.sh               reported (total printed), not gated
+# Prints one line per gate and ends with "N passed, N failed" summed over the
+# two test runs. Exits non-zero when any gated step failed.
+# STATS_SKIP_COVERAGE=1 skips the coverage report (it rebuilds everything once
+# more with gcc instrumentation).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A result
+total_passed=0
+total_failed=0
+failed_gates=()
+
+run_tests() {  # run_tests GATE [bazel args...]
+  local gate="$1"; shift
+  local log; log="$(mktemp)"
+  echo "=== gate: $gate ($(date -u +%H:%M:%S))"
+  local start=$SECONDS
+  bash tools/test.sh "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local line; line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)"
+  total_passed=$((total_passed + $(echo "${line:-0 passed}" | awk '{print $1}')))
+  total_failed=$((total_failed + $(echo "${line:-0 passed, 1 failed}" | awk '{print $3}')))
+  rm -f "$log"
+  if [ "$rc" -eq 0 ]; then result[$gate]="ok"; else result[$gate]="FAILED"; failed_gates+=("$gate"); fi
+  result[$gate]+=" (${line:-no summary}; $((SECONDS - start))s)"
+}
+
+run_tests tests
+run_tests asan --config=asan
+
+echo "=== gate: lint ($(date -u +%H:%M:%S))"
+start=$SECONDS
+if bash tools/lint.sh; then result[lint]="ok"; else result[lint]="FAILED"; failed_gates+=(lint); fi
+result[lint]+=" ($((SECONDS - start))s)"
+
+if [ "${STATS_SKIP_COVERAGE:-0}" != 1 ]; then
+  echo "=== report: coverage ($(date -u +%H:%M:%S))"
+  start=$SECONDS
+  cov="$(bash tools/coverage.sh 2>&1 | tail -n 1)"
+  result[coverage]="${cov} ($((SECONDS - start))s, not gated)"
+fi
+
+echo "=== gates"
+for gate in tests asan lint coverage; do
+  [ -n "${result[$gate]:-}" ] && printf '%-9s %s\n' "$gate" "${result[$gate]}"
+done
+if [ "${#failed_gates[@]}" -gt 0 ]; then
+  echo "failed gates: ${failed_gates[*]}"
+fi
+echo "${total_passed} passed, ${total_failed} failed"
+[ "${#failed_gates[@]}" -eq 0 ]
