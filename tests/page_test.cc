@@ -23,9 +23,10 @@ using testing::RunCommand;
 TEST(PageTest, ShowsTopEntriesAndNeighbourhoodInChromium) {
   auto chromium = testing::FindOnPath("chromium");
   if (!chromium.ok())
-    GTEST_SKIP() << "chromium not installed: apt-get install chromium";
+    GTEST_FAIL() << "chromium not installed: apt-get install chromium "
+                    "(tools/install_deps.sh does)";
   if (!testing::HaveBinary("worker/worker")) {
-    GTEST_SKIP() << "worker/worker not in the runfiles";
+    GTEST_FAIL() << "worker/worker not in the runfiles (data = //worker)";
   }
   auto stack = testing::StartStack(testing::TestConfig());
   ASSERT_TRUE(stack.ok()) << stack.status();
@@ -47,7 +48,7 @@ TEST(PageTest, ShowsTopEntriesAndNeighbourhoodInChromium) {
   }
   ASSERT_TRUE(ready) << "the worker did not apply the events";
 
-  const char* outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
+  const char *outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
   std::string out_dir = outputs ? outputs : ::testing::TempDir();
   std::string url = absl::StrCat("http://", http,
                                  "/?game=arcade&board=high&player=player-10");

@@ -36,16 +36,16 @@ std::unique_ptr<grpc::ClientContext> Ctx(bool admin = false) {
 }
 
 std::vector<std::pair<std::string, int64_t>> Ranks(
-    const google::protobuf::RepeatedPtrField<v1::LeaderboardEntry>& entries) {
+    const google::protobuf::RepeatedPtrField<v1::LeaderboardEntry> &entries) {
   std::vector<std::pair<std::string, int64_t>> out;
-  for (const auto& e : entries) out.emplace_back(e.player_id(), e.rank());
+  for (const auto &e : entries) out.emplace_back(e.player_id(), e.rank());
   return out;
 }
 
 std::vector<std::pair<std::string, double>> Scores(
-    const google::protobuf::RepeatedPtrField<v1::LeaderboardEntry>& entries) {
+    const google::protobuf::RepeatedPtrField<v1::LeaderboardEntry> &entries) {
   std::vector<std::pair<std::string, double>> out;
-  for (const auto& e : entries) out.emplace_back(e.player_id(), e.score());
+  for (const auto &e : entries) out.emplace_back(e.player_id(), e.score());
   return out;
 }
 
@@ -53,7 +53,7 @@ class ServerEndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!testing::HaveBinary("worker/worker")) {
-      GTEST_SKIP() << "worker/worker is not in the runfiles";
+      GTEST_FAIL() << "worker/worker is not in the runfiles (data = //worker)";
     }
     auto stack = testing::StartStack(testing::TestConfig());
     ASSERT_TRUE(stack.ok()) << stack.status();
@@ -66,7 +66,7 @@ class ServerEndToEndTest : public ::testing::Test {
     day_ = absl::FormatTime("%Y-%m-%d", t0_, absl::UTCTimeZone());
   }
 
-  v1::GameEvent Score(const std::string& id, const std::string& player,
+  v1::GameEvent Score(const std::string &id, const std::string &player,
                       double score, int at, double kills = -1) {
     v1::GameEvent e;
     e.set_event_id(id);
@@ -79,21 +79,21 @@ class ServerEndToEndTest : public ::testing::Test {
     return e;
   }
 
-  v1::GameEvent Match(const std::string& id, int at, const std::string& winner,
-                      double winner_kills, const std::string& loser,
+  v1::GameEvent Match(const std::string &id, int at, const std::string &winner,
+                      double winner_kills, const std::string &loser,
                       double loser_kills) {
     v1::GameEvent e;
     e.set_event_id(id);
     e.set_game_id("duel");
     e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(t0_) + at);
-    auto* m = e.mutable_match_completed();
+    auto *m = e.mutable_match_completed();
     m->set_match_id(id);
-    auto* w = m->add_participants();
+    auto *w = m->add_participants();
     w->set_player_id(winner);
     w->set_outcome(v1::OUTCOME_WIN);
     w->set_placement(1);
     (*w->mutable_values())["kills"] = winner_kills;
-    auto* l = m->add_participants();
+    auto *l = m->add_participants();
     l->set_player_id(loser);
     l->set_outcome(v1::OUTCOME_LOSS);
     l->set_placement(2);
@@ -101,9 +101,9 @@ class ServerEndToEndTest : public ::testing::Test {
     return e;
   }
 
-  void Publish(const std::vector<v1::GameEvent>& events) {
+  void Publish(const std::vector<v1::GameEvent> &events) {
     v1::PublishEventsRequest req;
-    for (const auto& e : events) *req.add_events() = e;
+    for (const auto &e : events) *req.add_events() = e;
     v1::PublishEventsResponse resp;
     grpc::Status status = admin_->PublishEvents(Ctx(true).get(), req, &resp);
     ASSERT_TRUE(status.ok()) << status.error_message();
@@ -111,7 +111,7 @@ class ServerEndToEndTest : public ::testing::Test {
   }
 
   // Waits until `player` has `matches` in duel stats (the last events).
-  void WaitForStats(const std::string& player, int64_t matches) {
+  void WaitForStats(const std::string &player, int64_t matches) {
     absl::Time deadline = absl::Now() + absl::Seconds(30);
     while (absl::Now() < deadline) {
       v1::GetPlayerStatsRequest req;
@@ -129,10 +129,10 @@ class ServerEndToEndTest : public ::testing::Test {
            << stack_->worker->Output();
   }
 
-  v1::ListEntriesResponse List(const std::string& game,
-                               const std::string& board, int page_size = 10,
-                               const std::string& token = "",
-                               const std::string& period = "") {
+  v1::ListEntriesResponse List(const std::string &game,
+                               const std::string &board, int page_size = 10,
+                               const std::string &token = "",
+                               const std::string &period = "") {
     v1::ListEntriesRequest req;
     req.set_game_id(game);
     req.set_leaderboard_id(board);
@@ -233,7 +233,7 @@ TEST_F(ServerEndToEndTest, EveryQueryOnWorkerWrittenData) {
   for_req.set_game_id("arcade");
   for_req.set_leaderboard_id("daily");
   for_req.set_period(day_);
-  for (const char* id : {"dave", "mallory", "eve", "bob"}) {
+  for (const char *id : {"dave", "mallory", "eve", "bob"}) {
     for_req.add_player_ids(id);
   }
   v1::ListEntriesForPlayersResponse friends;
@@ -272,16 +272,16 @@ TEST_F(ServerEndToEndTest, EveryQueryOnWorkerWrittenData) {
   // Stats, typed, with the derived ratio.
   v1::BatchGetPlayerStatsRequest batch;
   batch.set_game_id("duel");
-  for (const char* id : {"p1", "p2", "nobody"}) batch.add_player_ids(id);
+  for (const char *id : {"p1", "p2", "nobody"}) batch.add_player_ids(id);
   v1::BatchGetPlayerStatsResponse stats;
   ASSERT_TRUE(stats_->BatchGetPlayerStats(Ctx().get(), batch, &stats).ok());
   ASSERT_EQ(stats.players_size(), 2);
-  const auto& s1 = stats.players(0).stats();
+  const auto &s1 = stats.players(0).stats();
   EXPECT_EQ(s1.at("matches").int_value(), 2);
   EXPECT_EQ(s1.at("wins").int_value(), 2);
   EXPECT_EQ(s1.at("kills").int_value(), 15);
   EXPECT_EQ(s1.at("win_rate").double_value(), 1.0);
-  const auto& s2 = stats.players(1).stats();
+  const auto &s2 = stats.players(1).stats();
   EXPECT_EQ(s2.at("kills").int_value(), 6);
   EXPECT_EQ(s2.at("win_rate").double_value(), 0.5);
   EXPECT_THAT(stats.missing_player_ids(), ElementsAre("nobody"));
@@ -321,7 +321,7 @@ TEST_F(ServerEndToEndTest, WatchSeesPublishedEventsAndAdminWritesApply) {
   EXPECT_EQ(erased.removed_entries(), 2);  // wins and elo
   EXPECT_TRUE(erased.removed_stats());
   v1::ListEntriesResponse wins = List("duel", "wins");
-  for (const auto& e : wins.entries()) EXPECT_NE(e.player_id(), "p2");
+  for (const auto &e : wins.entries()) EXPECT_NE(e.player_id(), "p2");
   // Later events about the player count again.
   Publish({Match("m4", 40, "p2", 1, "p3", 1)});
   WaitForStats("p2", 1);

@@ -37,7 +37,7 @@ std::string Today() {
   return absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone());
 }
 
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& key = "") {
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string &key = "") {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() +
                     std::chrono::seconds(10));
@@ -46,9 +46,9 @@ std::unique_ptr<grpc::ClientContext> Ctx(const std::string& key = "") {
 }
 
 std::vector<std::pair<std::string, int64_t>> Ranks(
-    const google::protobuf::RepeatedPtrField<v1::LeaderboardEntry>& entries) {
+    const google::protobuf::RepeatedPtrField<v1::LeaderboardEntry> &entries) {
   std::vector<std::pair<std::string, int64_t>> out;
-  for (const auto& e : entries) out.emplace_back(e.player_id(), e.rank());
+  for (const auto &e : entries) out.emplace_back(e.player_id(), e.rank());
   return out;
 }
 
@@ -56,7 +56,7 @@ class ServerQueriesTest : public ::testing::Test {
  protected:
   void SetUp() override { StartWith(""); }
 
-  void StartWith(const std::string& extra_server) {
+  void StartWith(const std::string &extra_server) {
     testing::StackOptions options;
     options.worker = false;  // data is seeded; see server_e2e_test for both
     auto stack =
@@ -74,7 +74,7 @@ class ServerQueriesTest : public ::testing::Test {
 
   // The parts of the test config's arcade boards that seeding needs (no
   // RPC, so it works whatever credentials the server wants).
-  v1::LeaderboardConfig Board(const std::string& id) {
+  v1::LeaderboardConfig Board(const std::string &id) {
     v1::LeaderboardConfig config;
     config.set_leaderboard_id(id);
     config.set_sort_order(id == "laps" ? v1::SORT_ORDER_ASCENDING
@@ -86,8 +86,8 @@ class ServerQueriesTest : public ::testing::Test {
     return config;
   }
 
-  void Seed(const std::string& game, const v1::LeaderboardConfig& board,
-            const std::string& period, const std::string& player, double score,
+  void Seed(const std::string &game, const v1::LeaderboardConfig &board,
+            const std::string &period, const std::string &player, double score,
             int at, std::optional<double> secondary = std::nullopt) {
     ASSERT_TRUE(testing::SeedEntry(conn_.get(), game, board, period, player,
                                    score, secondary, kT0 + absl::Seconds(at))
@@ -128,9 +128,9 @@ class ServerQueriesTest : public ::testing::Test {
                     .ok());
   }
 
-  v1::ListEntriesResponse List(const std::string& board, int page_size,
-                               const std::string& token = "",
-                               const std::string& period = "") {
+  v1::ListEntriesResponse List(const std::string &board, int page_size,
+                               const std::string &token = "",
+                               const std::string &period = "") {
     v1::ListEntriesRequest req;
     req.set_game_id("arcade");
     req.set_leaderboard_id(board);
@@ -311,7 +311,7 @@ TEST_F(ServerQueriesTest, PlayerRankAroundForPlayersAndCount) {
   v1::ListEntriesForPlayersRequest for_req;
   for_req.set_game_id("arcade");
   for_req.set_leaderboard_id("total");
-  for (const char* id : {"dave", "zed", "eve", "carol", "eve"}) {
+  for (const char *id : {"dave", "zed", "eve", "carol", "eve"}) {
     for_req.add_player_ids(id);
   }
   v1::ListEntriesForPlayersResponse players;
@@ -351,7 +351,7 @@ TEST_F(ServerQueriesTest, PlayerStatsTypedWithDerivedStats) {
   v1::GetPlayerStatsResponse resp;
   grpc::Status status = stats_->GetPlayerStats(Ctx().get(), req, &resp);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  const auto& stats = resp.stats().stats();
+  const auto &stats = resp.stats().stats();
   EXPECT_EQ(resp.stats().player_id(), "p2");
   EXPECT_EQ(stats.at("matches").int_value(), 2);
   EXPECT_EQ(stats.at("kills").int_value(), 2);
@@ -372,7 +372,7 @@ TEST_F(ServerQueriesTest, PlayerStatsTypedWithDerivedStats) {
 
   v1::BatchGetPlayerStatsRequest batch;
   batch.set_game_id("duel");
-  for (const char* id : {"p1", "nobody", "p2", "p1"}) batch.add_player_ids(id);
+  for (const char *id : {"p1", "nobody", "p2", "p1"}) batch.add_player_ids(id);
   v1::BatchGetPlayerStatsResponse batch_resp;
   ASSERT_TRUE(
       stats_->BatchGetPlayerStats(Ctx().get(), batch, &batch_resp).ok());
@@ -479,7 +479,7 @@ TEST_F(ServerQueriesTest, QueriesCanRequireAKey) {
 TEST_F(ServerQueriesTest, PublishEventsValidatesThenAppendsAll) {
   v1::PublishEventsRequest req;
   for (int i = 0; i < 3; ++i) {
-    v1::GameEvent* e = req.add_events();
+    v1::GameEvent *e = req.add_events();
     e->set_event_id(absl::StrCat("e-", i));
     e->set_game_id("arcade");
     e->mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
@@ -503,7 +503,7 @@ TEST_F(ServerQueriesTest, PublishEventsValidatesThenAppendsAll) {
   ASSERT_TRUE(range.ok());
   ASSERT_EQ(range->elements.size(), 3u);
   for (int i = 0; i < 3; ++i) {
-    const RedisReply& entry = range->elements[i];
+    const RedisReply &entry = range->elements[i];
     EXPECT_EQ(entry.elements[0].str, resp.stream_ids(i));
     EXPECT_EQ(entry.elements[1].elements[0].str, "event");
     v1::GameEvent decoded;
@@ -569,7 +569,7 @@ TEST_F(ServerQueriesTest, ResetPeriodsAndErasePlayer) {
 }
 
 TEST_F(ServerQueriesTest, HealthAndMetrics) {
-  for (const char* service : {"", "statstracker.v1.LeaderboardService",
+  for (const char *service : {"", "statstracker.v1.LeaderboardService",
                               "statstracker.v1.PlayerStatsService"}) {
     auto health = testing::HealthCheck(stack_->channel.get(), service);
     ASSERT_TRUE(health.ok()) << health.status();
@@ -596,7 +596,7 @@ TEST_F(ServerQueriesTest, HealthAndMetrics) {
 }
 
 TEST_F(ServerQueriesTest, TlsFromConfiguredCertificate) {
-  const char* tmp = getenv("TEST_TMPDIR");
+  const char *tmp = getenv("TEST_TMPDIR");
   std::string dir = tmp != nullptr ? tmp : "/tmp";
   std::string cert = dir + "/cert.pem";
   std::string key = dir + "/key.pem";
@@ -604,7 +604,9 @@ TEST_F(ServerQueriesTest, TlsFromConfiguredCertificate) {
       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
       "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout ",
       key, " -out ", cert, " >/dev/null 2>&1");
-  if (system(cmd.c_str()) != 0) GTEST_SKIP() << "openssl is not available";
+  if (system(cmd.c_str()) != 0)
+    GTEST_FAIL() << "openssl failed to make a test certificate "
+                    "(apt-get install openssl)";
   stack_.reset();
   StartWith(absl::StrCat("tls { cert_path: \"", cert, "\" key_path: \"", key,
                          "\" }"));

@@ -18,8 +18,8 @@ namespace {
 using ::testing::HasSubstr;
 
 // Runs a shell command; its stdout+stderr and exit code.
-std::pair<std::string, int> RunShell(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+std::pair<std::string, int> RunShell(const std::string &command) {
+  FILE *pipe = popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return {"popen failed", -1};
   std::string out;
   char buf[4096];
@@ -32,8 +32,8 @@ std::pair<std::string, int> RunShell(const std::string& command) {
 TEST(ServerReflectionTest, BufCurlListsServicesAndCallsAQuery) {
   auto buf = testing::FindOnPath("buf");
   if (!buf.ok()) {
-    GTEST_SKIP() << "buf is not installed (npm install -g @bufbuild/buf, or "
-                    "tools/install_deps.sh); skipping the reflection test";
+    GTEST_FAIL() << "buf is not installed: npm install -g @bufbuild/buf "
+                    "(tools/install_deps.sh does)";
   }
   testing::StackOptions options;
   options.worker = false;
@@ -45,7 +45,7 @@ TEST(ServerReflectionTest, BufCurlListsServicesAndCallsAQuery) {
     v1::LeaderboardConfig high;
     high.set_leaderboard_id("high");
     for (auto [player, score] :
-         {std::pair<const char*, double>{"alice", 500}, {"bob", 700}}) {
+         {std::pair<const char *, double>{"alice", 500}, {"bob", 700}}) {
       ASSERT_TRUE(testing::SeedEntry(conn->get(), "arcade", high, "all", player,
                                      score, std::nullopt,
                                      absl::FromUnixSeconds(1795500000))
@@ -53,7 +53,7 @@ TEST(ServerReflectionTest, BufCurlListsServicesAndCallsAQuery) {
     }
   }
   // buf keeps a cache under $HOME; give it a writable one.
-  const char* tmp = getenv("TEST_TMPDIR");
+  const char *tmp = getenv("TEST_TMPDIR");
   std::string env = absl::StrCat("HOME=", tmp != nullptr ? tmp : "/tmp", " ");
   std::string base = absl::StrCat(env, *buf,
                                   " curl --protocol grpc "

@@ -22,7 +22,7 @@ class ToolsEndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!testing::HaveBinary("worker/worker")) {
-      GTEST_SKIP() << "worker/worker not in the runfiles";
+      GTEST_FAIL() << "worker/worker not in the runfiles (data = //worker)";
     }
     auto stack = testing::StartStack(testing::TestConfig());
     ASSERT_TRUE(stack.ok()) << stack.status();
@@ -31,12 +31,12 @@ class ToolsEndToEndTest : public ::testing::Test {
                           " --redis_port=", stack_->redis->port());
   }
 
-  CommandResult Cli(const std::string& args) {
+  CommandResult Cli(const std::string &args) {
     return RunCommand("tools/cli/stats " + args + flags_);
   }
 
   // Waits until the board counts `n` players (the worker is asynchronous).
-  void WaitForCount(const std::string& game, const std::string& board, int n) {
+  void WaitForCount(const std::string &game, const std::string &board, int n) {
     for (int i = 0; i < 300; ++i) {
       CommandResult r =
           Cli(absl::StrCat("count ", game, " ", board, " --json"));

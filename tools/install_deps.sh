@@ -11,7 +11,7 @@ APT_PACKAGES=(
   libabsl-dev libhiredis-dev libgtest-dev libgmock-dev libbenchmark-dev
   libmicrohttpd-dev
   # run and test
-  redis-server redis-tools tzdata curl procps
+  redis-server redis-tools tzdata curl procps openssl
   # quality gates (tools/lint.sh, tools/coverage.sh) and benchmarks
   clang-format clang-tidy gcovr wrk
   # the live page's test (headless browser)
