@@ -1,0 +1,196 @@
+#include "plugins/plugin_util.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_format.h"
+
+namespace statstracker {
+namespace plugins {
+
+absl::Status CheckFinite(absl::string_view field, double value) {
+  if (std::isfinite(value)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, " must be finite, got ", value));
+}
+
+double EventSeconds(const v1::GameEvent& event) {
+  return static_cast<double>(event.occurred_at().seconds()) +
+         event.occurred_at().nanos() / 1e9;
+}
+
+std::string OutcomeName(v1::Outcome outcome) {
+  switch (outcome) {
+    case v1::OUTCOME_WIN:
+      return "win";
+    case v1::OUTCOME_LOSS:
+      return "loss";
+    case v1::OUTCOME_DRAW:
+      return "draw";
+    default:
+      return "unspecified";
+  }
+}
+
+absl::StatusOr<std::vector<v1::Outcome>> MatchOutcomes(
+    const v1::MatchCompleted& match, bool require) {
+  const auto& ps = match.participants();
+  uint32_t best = 0;
+  int placed = 0;
+  for (const v1::Participant& p : ps) {
+    if (p.placement() == 0) continue;
+    ++placed;
+    if (best == 0 || p.placement() < best) best = p.placement();
+  }
+  int at_best = 0;
+  for (const v1::Participant& p : ps) at_best += p.placement() == best ? 1 : 0;
+
+  std::vector<v1::Outcome> out;
+  out.reserve(ps.size());
+  for (int i = 0; i < ps.size(); ++i) {
+    const v1::Participant& p = ps[i];
+    int raw = static_cast<int>(p.outcome());
+    if (raw < v1::OUTCOME_UNSPECIFIED || raw > v1::OUTCOME_DRAW) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "match_completed.participants[", i, "].outcome: unknown value ", raw,
+          "; accepted: OUTCOME_WIN (1), OUTCOME_LOSS (2), OUTCOME_DRAW (3), "
+          "or OUTCOME_UNSPECIFIED (0) with a placement"));
+    }
+    if (p.outcome() != v1::OUTCOME_UNSPECIFIED) {
+      out.push_back(p.outcome());
+    } else if (p.placement() > 0) {
+      if (p.placement() != best) {
+        out.push_back(v1::OUTCOME_LOSS);
+      } else {
+        out.push_back(at_best == placed ? v1::OUTCOME_DRAW : v1::OUTCOME_WIN);
+      }
+    } else if (require) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "match_completed.participants[", i, "] (player '", p.player_id(),
+          "'): needs an outcome or a placement (> 0); both are unset"));
+    } else {
+      out.push_back(v1::OUTCOME_UNSPECIFIED);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+double OutcomeKey(v1::Outcome outcome) {
+  switch (outcome) {
+    case v1::OUTCOME_WIN:
+      return 0;
+    case v1::OUTCOME_DRAW:
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<MatchSide>> MatchSides(
+    const v1::MatchCompleted& match) {
+  const auto& ps = match.participants();
+  std::vector<MatchSide> sides;
+  absl::flat_hash_map<std::string, int> team_side;
+  absl::flat_hash_map<std::string, int> seen_player;
+  for (int i = 0; i < ps.size(); ++i) {
+    const v1::Participant& p = ps[i];
+    if (p.player_id().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "match_completed.participants[", i, "].player_id must be set"));
+    }
+    auto [it, inserted] = seen_player.emplace(p.player_id(), i);
+    if (!inserted) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "match_completed.participants[", i, "].player_id: duplicate player '",
+          p.player_id(), "' (also participants[", it->second, "])"));
+    }
+    if (p.team_id().empty()) {
+      sides.push_back(MatchSide{"", {i}, 0});
+      continue;
+    }
+    auto [team_it, new_team] =
+        team_side.emplace(p.team_id(), static_cast<int>(sides.size()));
+    if (new_team) sides.push_back(MatchSide{p.team_id(), {}, 0});
+    sides[team_it->second].participants.push_back(i);
+  }
+  if (sides.size() < 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "match_completed.participants: a rated match needs at least 2 sides "
+        "(players, or teams by team_id), got ",
+        sides.size(), " from ", ps.size(), " participant(s)"));
+  }
+
+  bool all_placed = true;
+  for (const v1::Participant& p : ps) all_placed &= p.placement() > 0;
+  const bool by_placement = sides.size() > 2 && all_placed;
+
+  std::vector<v1::Outcome> outcomes;
+  if (!by_placement) {
+    absl::StatusOr<std::vector<v1::Outcome>> resolved =
+        MatchOutcomes(match, /*require=*/true);
+    if (!resolved.ok()) return resolved.status();
+    outcomes = *std::move(resolved);
+  }
+  auto key_of = [&](int i) {
+    return by_placement ? static_cast<double>(ps[i].placement())
+                        : OutcomeKey(outcomes[i]);
+  };
+  auto describe = [&](int i) {
+    return by_placement ? absl::StrCat("placement ", ps[i].placement())
+                        : absl::StrCat("outcome ", OutcomeName(outcomes[i]));
+  };
+  for (MatchSide& side : sides) {
+    const int first = side.participants.front();
+    side.key = key_of(first);
+    for (int i : side.participants) {
+      if (key_of(i) != side.key) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("match_completed.participants[", i, "]: ", describe(i),
+                         " conflicts with teammate participants[", first, "] ",
+                         describe(first), " in team '", side.team_id,
+                         "'; a team shares one result"));
+      }
+    }
+  }
+  if (sides.size() == 2 && !by_placement) {
+    const double a = sides[0].key;
+    const double b = sides[1].key;
+    const bool valid =
+        (a == 1 && b == 1) || (a == 0 && b == 2) || (a == 2 && b == 0);
+    if (!valid) {
+      const int i = sides[1].participants.front();
+      return absl::InvalidArgumentError(
+          absl::StrCat("match_completed.participants[", i, "]: ", describe(i),
+                       " contradicts the other side's ",
+                       describe(sides[0].participants.front()),
+                       "; two sides must be win/loss or draw/draw"));
+    }
+  }
+  return sides;
+}
+
+double PairScore(const MatchSide& a, const MatchSide& b) {
+  if (a.key < b.key) return 1.0;
+  if (a.key > b.key) return 0.0;
+  return 0.5;
+}
+
+double StatAsDouble(const v1::StatValue& value) {
+  switch (value.value_case()) {
+    case v1::StatValue::kIntValue:
+      return static_cast<double>(value.int_value());
+    case v1::StatValue::kDoubleValue:
+      return value.double_value();
+    default:
+      return 0;
+  }
+}
+
+}  // namespace plugins
+}  // namespace statstracker

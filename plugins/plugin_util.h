@@ -1,0 +1,91 @@
+#ifndef STATSTRACKER_PLUGINS_PLUGIN_UTIL_H_
+#define STATSTRACKER_PLUGINS_PLUGIN_UTIL_H_
+
+// Helpers the plugins share: parameters out of the config's Any, match
+// outcomes (explicit or derived from placement), the sides of a match for
+// rating scorers, and small checks. Pure functions; no I/O.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/any.pb.h"
+#include "statstracker/v1/events.pb.h"
+#include "statstracker/v1/stats.pb.h"
+
+namespace statstracker {
+namespace plugins {
+
+// Unpacks a plugin's params Any into `out`. An unset Any (empty type URL)
+// leaves `out` at its defaults. INVALID_ARGUMENT naming the expected type when
+// the Any holds another message, or when its bytes do not decode.
+template <typename Params>
+absl::Status UnpackParams(const google::protobuf::Any& any, Params* out) {
+  if (any.type_url().empty()) return absl::OkStatus();
+  const std::string& expected = Params::descriptor()->full_name();
+  if (!any.Is<Params>()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "params must be a ", expected, " (type URL \"type.", "googleapis.com/",
+        expected, "\"), got \"", any.type_url(), "\""));
+  }
+  if (!any.UnpackTo(out)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("params: cannot decode the ", expected, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+// INVALID_ARGUMENT "<field> must be finite, got <value>" unless finite.
+absl::Status CheckFinite(absl::string_view field, double value);
+
+// The event's occurred_at in seconds since the epoch, with fractions.
+double EventSeconds(const v1::GameEvent& event);
+
+// Short text for an outcome: "win", "loss", "draw", "unspecified".
+std::string OutcomeName(v1::Outcome outcome);
+
+// Each participant's outcome, in participant order. A participant's own
+// outcome wins; otherwise it is derived from placement: among participants
+// with a placement (> 0), the best placement is a win, unless every placed
+// participant shares it (then a draw), and any other placement is a loss.
+// A participant with neither stays OUTCOME_UNSPECIFIED, or, when `require`,
+// the call fails naming it. INVALID_ARGUMENT for outcome values outside the
+// enum, naming the field and the value.
+absl::StatusOr<std::vector<v1::Outcome>> MatchOutcomes(
+    const v1::MatchCompleted& match, bool require);
+
+// One side of a match for rating scorers: a team (participants sharing a
+// non-empty team_id) or one player without a team.
+struct MatchSide {
+  std::string team_id;            // empty for a solo side
+  std::vector<int> participants;  // indexes into match.participants
+  // Lower is better; equal keys are a draw. The placement in free-for-all
+  // matches with every placement given, else 0 = win, 1 = draw, 2 = loss.
+  double key = 0;
+};
+
+// The sides of a match and how they finished, for Elo and Glicko-2. Rules:
+//  - at least two sides; every player at most once;
+//  - more than two sides with every placement given: ranked by placement;
+//  - otherwise by outcome (explicit, else derived from placement; a
+//    participant with neither is rejected); two sides must be win/loss or
+//    draw/draw;
+//  - members of one team must share their result.
+// INVALID_ARGUMENT naming the field (match_completed.participants[i]...).
+absl::StatusOr<std::vector<MatchSide>> MatchSides(
+    const v1::MatchCompleted& match);
+
+// The actual score of side `a` against side `b`: 1 if a finished better,
+// 0.5 if level, 0 if worse.
+double PairScore(const MatchSide& a, const MatchSide& b);
+
+// The number in a StatValue, whichever of int/double is set (0 if neither).
+double StatAsDouble(const v1::StatValue& value);
+
+}  // namespace plugins
+}  // namespace statstracker
+
+#endif  // STATSTRACKER_PLUGINS_PLUGIN_UTIL_H_
