@@ -1,0 +1,506 @@
+#include "common/config_loader.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/game_catalog.h"
+#include "common/logging.h"
+#include "common/periods.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+
+namespace statstracker {
+namespace {
+
+using google::protobuf::Duration;
+
+constexpr uint32_t kDefaultMaxRequestBytes = 1 << 20;
+
+// Collects text-format errors as "line:column: message" (1-based).
+class CollectingErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    errors_.push_back(absl::StrCat(line + 1, ":", column + 1, ": ", message));
+  }
+  void AddWarning(int line, google::protobuf::io::ColumnNumber column,
+                  const std::string& message) override {}
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+void SetDurationIfUnset(bool has, Duration* d, int64_t seconds,
+                        int32_t nanos = 0) {
+  if (has) return;
+  d->set_seconds(seconds);
+  d->set_nanos(nanos);
+}
+
+absl::Duration ToAbsl(const Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+std::string DurationText(const Duration& d) {
+  return absl::FormatDuration(ToAbsl(d));
+}
+
+std::string DefaultConsumerName() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+    std::strcpy(host, "worker");
+  }
+  return absl::StrCat(host, "-", getpid());
+}
+
+// 1 to 64 characters of [a-z0-9_-], starting with a letter or digit.
+bool IsValidId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  if (!(absl::ascii_islower(id[0]) || absl::ascii_isdigit(id[0]))) {
+    return false;
+  }
+  for (char c : id) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' ||
+          c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// 1 to 64 characters of [a-z0-9_] (values keys, events.proto).
+bool IsValidValueKey(absl::string_view key) {
+  if (key.empty() || key.size() > 64) return false;
+  for (char c : key) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status Invalid(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+}
+
+// "host:port" with a numeric port 0..65535 ("[v6]:port" too).
+absl::Status CheckAddress(absl::string_view field, const std::string& address,
+                          bool allow_empty) {
+  if (address.empty()) {
+    if (allow_empty) return absl::OkStatus();
+    return Invalid(field, "must not be empty; use host:port, e.g. "
+                          "\"127.0.0.1:8080\" (port 0 picks a free port)");
+  }
+  size_t colon = address.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(absl::string_view(address).substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return Invalid(field,
+                   absl::StrCat("\"", address,
+                                "\" is not host:port; use e.g. "
+                                "\"127.0.0.1:8080\" (port 0 to 65535, 0 picks "
+                                "a free port)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPositive(absl::string_view field, const Duration& d) {
+  if (ToAbsl(d) <= absl::ZeroDuration()) {
+    return Invalid(field, absl::StrCat("must be > 0, got ", DurationText(d),
+                                       "; e.g. { seconds: 2 }"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNonNegative(absl::string_view field, const Duration& d) {
+  if (ToAbsl(d) < absl::ZeroDuration()) {
+    return Invalid(field,
+                   absl::StrCat("must be >= 0, got ", DurationText(d)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateBoard(const v1::LeaderboardConfig& board) {
+  if (!IsValidId(board.leaderboard_id())) {
+    return Invalid("leaderboard_id",
+                   absl::StrCat("\"", board.leaderboard_id(),
+                                "\" is not a valid id; use 1 to 64 characters "
+                                "of [a-z0-9_-] starting with a letter or "
+                                "digit"));
+  }
+  if (board.scorer().empty()) {
+    return Invalid("scorer",
+                   "missing; name a registered scorer, e.g. \"best_score\", "
+                   "\"cumulative_points\", \"win_count\" or \"elo\"");
+  }
+  if (!v1::SortOrder_IsValid(board.sort_order())) {
+    return Invalid("sort_order", "unknown value; use SORT_ORDER_DESCENDING "
+                                 "or SORT_ORDER_ASCENDING");
+  }
+  if (!v1::TieMode_IsValid(board.tie_mode())) {
+    return Invalid("tie_mode", "unknown value; use TIE_MODE_UNIQUE, "
+                               "TIE_MODE_STANDARD or TIE_MODE_DENSE");
+  }
+  if (board.has_secondary()) {
+    const auto& secondary = board.secondary();
+    if (!IsValidValueKey(secondary.value_key())) {
+      return Invalid(
+          "secondary.value_key",
+          absl::StrCat("\"", secondary.value_key(),
+                       "\" is not a values key; use 1 to 64 characters of "
+                       "[a-z0-9_], e.g. \"time_ms\""));
+    }
+    if (!v1::SortOrder_IsValid(secondary.sort_order())) {
+      return Invalid("secondary.sort_order",
+                     "unknown value; use SORT_ORDER_DESCENDING or "
+                     "SORT_ORDER_ASCENDING");
+    }
+    if (board.tie_mode() == v1::TIE_MODE_STANDARD ||
+        board.tie_mode() == v1::TIE_MODE_DENSE) {
+      return Invalid("secondary",
+                     absl::StrCat("a secondary score breaks ties only with "
+                                  "TIE_MODE_UNIQUE, but tie_mode is ",
+                                  v1::TieMode_Name(board.tie_mode()),
+                                  "; remove secondary or set tie_mode: "
+                                  "TIE_MODE_UNIQUE"));
+    }
+  }
+  if (board.has_period()) {
+    absl::Status status = ValidatePeriodConfig(board.period());
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WithPrefix(absl::string_view prefix, const absl::Status& status) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(prefix, ": ", status.message()));
+}
+
+}  // namespace
+
+void ApplyDefaults(v1::StatsTrackerConfig* config) {
+  v1::RedisConfig* redis = config->mutable_redis();
+  if (redis->host().empty()) redis->set_host("127.0.0.1");
+  if (redis->port() == 0) redis->set_port(6379);
+  SetDurationIfUnset(redis->has_timeout(), redis->mutable_timeout(), 2);
+
+  v1::StreamConfig* stream = config->mutable_stream();
+  if (stream->key().empty()) stream->set_key("statstracker:events");
+  if (stream->field().empty()) stream->set_field("event");
+  if (stream->group().empty()) stream->set_group("statstracker-workers");
+  if (stream->dead_letter_key().empty()) {
+    stream->set_dead_letter_key("statstracker:events:dead");
+  }
+
+  v1::WorkerConfig* worker = config->mutable_worker();
+  if (worker->batch_size() == 0) worker->set_batch_size(256);
+  SetDurationIfUnset(worker->has_block(), worker->mutable_block(), 2);
+  SetDurationIfUnset(worker->has_claim_idle(), worker->mutable_claim_idle(),
+                     60);
+  if (worker->max_deliveries() == 0) worker->set_max_deliveries(5);
+  SetDurationIfUnset(worker->has_dedup_window(),
+                     worker->mutable_dedup_window(), 7 * 24 * 3600);
+  if (worker->metrics_address().empty()) {
+    worker->set_metrics_address("127.0.0.1:9464");
+  }
+  if (worker->consumer_name().empty()) {
+    worker->set_consumer_name(DefaultConsumerName());
+  }
+
+  v1::ServerConfig* server = config->mutable_server();
+  if (server->grpc_address().empty()) {
+    server->set_grpc_address("127.0.0.1:50051");
+  }
+  if (server->http_address().empty()) {
+    server->set_http_address("127.0.0.1:8080");
+  }
+  if (server->metrics_address().empty()) {
+    server->set_metrics_address("127.0.0.1:9465");
+  }
+  if (server->max_request_bytes() == 0) {
+    server->set_max_request_bytes(kDefaultMaxRequestBytes);
+  }
+  SetDurationIfUnset(server->has_watch_min_interval(),
+                     server->mutable_watch_min_interval(), 0, 500000000);
+
+  v1::LoggingConfig* logging = config->mutable_logging();
+  if (logging->level().empty()) logging->set_level("info");
+
+  for (v1::GameConfig& game : *config->mutable_games()) {
+    for (v1::LeaderboardConfig& board : *game.mutable_leaderboards()) {
+      if (board.has_period() && board.period().time_zone().empty()) {
+        board.mutable_period()->set_time_zone("UTC");
+      }
+    }
+  }
+}
+
+absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
+  // Redis.
+  const v1::RedisConfig& redis = config.redis();
+  if (redis.host().empty()) {
+    return Invalid("redis.host", "must not be empty; e.g. \"127.0.0.1\"");
+  }
+  if (redis.port() < 1 || redis.port() > 65535) {
+    return Invalid("redis.port",
+                   absl::StrCat("must be 1 to 65535, got ", redis.port()));
+  }
+  if (absl::Status s = CheckPositive("redis.timeout", redis.timeout());
+      !s.ok()) {
+    return s;
+  }
+
+  // Stream.
+  const v1::StreamConfig& stream = config.stream();
+  for (const auto& [field, value] :
+       std::vector<std::pair<const char*, const std::string*>>{
+           {"stream.key", &stream.key()},
+           {"stream.field", &stream.field()},
+           {"stream.group", &stream.group()},
+           {"stream.dead_letter_key", &stream.dead_letter_key()}}) {
+    if (value->empty()) {
+      return Invalid(field, "must not be empty; remove it for the default");
+    }
+  }
+  if (stream.key() == stream.dead_letter_key()) {
+    return Invalid("stream.dead_letter_key",
+                   absl::StrCat("\"", stream.dead_letter_key(),
+                                "\" is the event stream itself; use another "
+                                "key, e.g. \"",
+                                stream.key(), ":dead\""));
+  }
+
+  // Worker.
+  const v1::WorkerConfig& worker = config.worker();
+  if (worker.batch_size() < 1 || worker.batch_size() > 10000) {
+    return Invalid("worker.batch_size",
+                   absl::StrCat("must be 1 to 10000, got ",
+                                worker.batch_size()));
+  }
+  if (absl::Status s = CheckNonNegative("worker.block", worker.block());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckPositive("worker.claim_idle", worker.claim_idle());
+      !s.ok()) {
+    return s;
+  }
+  if (worker.max_deliveries() < 1 || worker.max_deliveries() > 1000) {
+    return Invalid("worker.max_deliveries",
+                   absl::StrCat("must be 1 to 1000, got ",
+                                worker.max_deliveries()));
+  }
+  if (absl::Status s =
+          CheckPositive("worker.dedup_window", worker.dedup_window());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckAddress("worker.metrics_address",
+                                    worker.metrics_address(), true);
+      !s.ok()) {
+    return s;
+  }
+
+  // Server.
+  const v1::ServerConfig& server = config.server();
+  if (absl::Status s =
+          CheckAddress("server.grpc_address", server.grpc_address(), false);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          CheckAddress("server.http_address", server.http_address(), true);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckAddress("server.metrics_address",
+                                    server.metrics_address(), true);
+      !s.ok()) {
+    return s;
+  }
+  for (int i = 0; i < server.api_keys_size(); ++i) {
+    const std::string& key = server.api_keys(i);
+    if (key.size() < 16) {
+      // The key itself is a secret: say how long it is, not what it is.
+      return Invalid(absl::StrCat("server.api_keys[", i, "]"),
+                     absl::StrCat("too short (", key.size(),
+                                  " characters); API keys need at least 16, "
+                                  "e.g. from `openssl rand -hex 24`"));
+    }
+    for (char c : key) {
+      if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+        return Invalid(absl::StrCat("server.api_keys[", i, "]"),
+                       "contains a space or control character; use printable "
+                       "ASCII, e.g. from `openssl rand -hex 24`");
+      }
+    }
+    for (int j = 0; j < i; ++j) {
+      if (server.api_keys(j) == key) {
+        return Invalid(absl::StrCat("server.api_keys[", i, "]"),
+                       absl::StrCat("same key as api_keys[", j,
+                                    "]; remove the duplicate"));
+      }
+    }
+  }
+  if (server.require_api_key_for_queries() && server.api_keys_size() == 0) {
+    return Invalid("server.require_api_key_for_queries",
+                   "is true but server.api_keys is empty, so no query "
+                   "could pass; add an api_keys entry or set it to false");
+  }
+  if (server.has_tls()) {
+    const bool cert = !server.tls().cert_path().empty();
+    const bool key = !server.tls().key_path().empty();
+    if (cert != key) {
+      return Invalid(cert ? "server.tls.key_path" : "server.tls.cert_path",
+                     "missing; TLS needs both cert_path and key_path (PEM "
+                     "files), or remove tls for plaintext");
+    }
+  }
+  if (server.max_request_bytes() < 1024 ||
+      server.max_request_bytes() > (64u << 20)) {
+    return Invalid("server.max_request_bytes",
+                   absl::StrCat("must be 1024 to 67108864 (64 MiB), got ",
+                                server.max_request_bytes()));
+  }
+  if (absl::Status s = CheckNonNegative("server.watch_min_interval",
+                                        server.watch_min_interval());
+      !s.ok()) {
+    return s;
+  }
+
+  // Logging.
+  if (absl::StatusOr<LogLevel> level = ParseLogLevel(config.logging().level());
+      !level.ok()) {
+    return level.status();
+  }
+  if (!v1::LoggingConfig::Format_IsValid(config.logging().format())) {
+    return Invalid("logging.format",
+                   "unknown value; use FORMAT_TEXT or FORMAT_JSON");
+  }
+
+  // Games.
+  absl::flat_hash_map<std::string, int> game_index;
+  for (int g = 0; g < config.games_size(); ++g) {
+    const v1::GameConfig& game = config.games(g);
+    const std::string where =
+        absl::StrCat("games[", g, "] \"", game.game_id(), "\"");
+    if (!IsValidId(game.game_id())) {
+      return Invalid(absl::StrCat(where, ": game_id"),
+                     absl::StrCat("\"", game.game_id(),
+                                  "\" is not a valid id; use 1 to 64 "
+                                  "characters of [a-z0-9_-] starting with a "
+                                  "letter or digit"));
+    }
+    auto [it, inserted] = game_index.emplace(game.game_id(), g);
+    if (!inserted) {
+      return Invalid(absl::StrCat(where, ": game_id"),
+                     absl::StrCat("duplicate game \"", game.game_id(),
+                                  "\" (also games[", it->second,
+                                  "]); game ids must be unique, rename or "
+                                  "merge one"));
+    }
+    absl::flat_hash_map<std::string, int> board_index;
+    for (int b = 0; b < game.leaderboards_size(); ++b) {
+      const v1::LeaderboardConfig& board = game.leaderboards(b);
+      const std::string board_where =
+          absl::StrCat(where, ": leaderboards[", b, "] \"",
+                       board.leaderboard_id(), "\"");
+      if (absl::Status s = ValidateBoard(board); !s.ok()) {
+        return WithPrefix(board_where, s);
+      }
+      auto [bit, binserted] = board_index.emplace(board.leaderboard_id(), b);
+      if (!binserted) {
+        return Invalid(
+            absl::StrCat(board_where, ": leaderboard_id"),
+            absl::StrCat("duplicate leaderboard \"", board.leaderboard_id(),
+                         "\" (also leaderboards[", bit->second, "] of game \"",
+                         game.game_id(),
+                         "\"); ids must be unique within a game, rename one"));
+      }
+    }
+    for (int h = 0; h < game.stats_size(); ++h) {
+      if (game.stats(h).handler().empty()) {
+        return Invalid(absl::StrCat(where, ": stats[", h, "].handler"),
+                       "missing; name a registered stats handler, e.g. "
+                       "\"declarative\"");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::StatsTrackerConfig> ParseConfigText(
+    absl::string_view text, absl::string_view source_name) {
+  v1::StatsTrackerConfig config;
+  google::protobuf::TextFormat::Parser parser;
+  CollectingErrors errors;
+  parser.RecordErrorsTo(&errors);
+  const std::string owned(text);
+  if (!parser.ParseFromString(owned, &config)) {
+    std::string detail = errors.errors().empty()
+                             ? std::string("unparsable text format")
+                             : absl::StrJoin(errors.errors(), "; ");
+    return absl::InvalidArgumentError(absl::StrCat(
+        source_name, ":", detail,
+        " (protobuf text format of statstracker.v1.StatsTrackerConfig, see "
+        "proto/statstracker/v1/config.proto)"));
+  }
+  ApplyDefaults(&config);
+  if (absl::Status s = ValidateConfig(config); !s.ok()) {
+    return WithPrefix(source_name, s);
+  }
+  absl::StatusOr<std::unique_ptr<GameCatalog>> catalog =
+      GameCatalog::Build(config);
+  if (!catalog.ok()) return WithPrefix(source_name, catalog.status());
+  return config;
+}
+
+absl::StatusOr<v1::StatsTrackerConfig> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    if (err == ENOENT) {
+      return absl::NotFoundError(absl::StrCat(
+          path,
+          ": no such file; pass --config <file>, or --mode "
+          "development|test|production with --config_dir naming the folder "
+          "holding <mode>.textproto"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot read: ", std::strerror(err)));
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return ParseConfigText(buffer.str(), path);
+}
+
+absl::StatusOr<v1::StatsTrackerConfig> LoadConfigForMode(
+    absl::string_view mode, const std::string& config_dir) {
+  bool known = false;
+  for (const char* m : kModes) known = known || mode == m;
+  if (!known) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--mode: unknown mode \"", mode,
+        "\"; accepted: development, test, production (or --config <file>)"));
+  }
+  std::string dir = config_dir.empty() ? "." : config_dir;
+  if (dir.back() == '/') dir.pop_back();
+  return LoadConfigFile(absl::StrCat(dir, "/", mode, ".textproto"));
+}
+
+}  // namespace statstracker
