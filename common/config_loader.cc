@@ -100,8 +100,9 @@ absl::Status CheckAddress(absl::string_view field, const std::string& address,
                           bool allow_empty) {
   if (address.empty()) {
     if (allow_empty) return absl::OkStatus();
-    return Invalid(field, "must not be empty; use host:port, e.g. "
-                          "\"127.0.0.1:8080\" (port 0 picks a free port)");
+    return Invalid(field,
+                   "must not be empty; use host:port, e.g. "
+                   "\"127.0.0.1:8080\" (port 0 picks a free port)");
   }
   size_t colon = address.rfind(':');
   int port = -1;
@@ -127,8 +128,7 @@ absl::Status CheckPositive(absl::string_view field, const Duration& d) {
 
 absl::Status CheckNonNegative(absl::string_view field, const Duration& d) {
   if (ToAbsl(d) < absl::ZeroDuration()) {
-    return Invalid(field,
-                   absl::StrCat("must be >= 0, got ", DurationText(d)));
+    return Invalid(field, absl::StrCat("must be >= 0, got ", DurationText(d)));
   }
   return absl::OkStatus();
 }
@@ -147,12 +147,14 @@ absl::Status ValidateBoard(const v1::LeaderboardConfig& board) {
                    "\"cumulative_points\", \"win_count\" or \"elo\"");
   }
   if (!v1::SortOrder_IsValid(board.sort_order())) {
-    return Invalid("sort_order", "unknown value; use SORT_ORDER_DESCENDING "
-                                 "or SORT_ORDER_ASCENDING");
+    return Invalid("sort_order",
+                   "unknown value; use SORT_ORDER_DESCENDING "
+                   "or SORT_ORDER_ASCENDING");
   }
   if (!v1::TieMode_IsValid(board.tie_mode())) {
-    return Invalid("tie_mode", "unknown value; use TIE_MODE_UNIQUE, "
-                               "TIE_MODE_STANDARD or TIE_MODE_DENSE");
+    return Invalid("tie_mode",
+                   "unknown value; use TIE_MODE_UNIQUE, "
+                   "TIE_MODE_STANDARD or TIE_MODE_DENSE");
   }
   if (board.has_secondary()) {
     const auto& secondary = board.secondary();
@@ -213,8 +215,8 @@ void ApplyDefaults(v1::StatsTrackerConfig* config) {
   SetDurationIfUnset(worker->has_claim_idle(), worker->mutable_claim_idle(),
                      60);
   if (worker->max_deliveries() == 0) worker->set_max_deliveries(5);
-  SetDurationIfUnset(worker->has_dedup_window(),
-                     worker->mutable_dedup_window(), 7 * 24 * 3600);
+  SetDurationIfUnset(worker->has_dedup_window(), worker->mutable_dedup_window(),
+                     7 * 24 * 3600);
   if (worker->metrics_address().empty()) {
     worker->set_metrics_address("127.0.0.1:9464");
   }
@@ -288,9 +290,8 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
   // Worker.
   const v1::WorkerConfig& worker = config.worker();
   if (worker.batch_size() < 1 || worker.batch_size() > 10000) {
-    return Invalid("worker.batch_size",
-                   absl::StrCat("must be 1 to 10000, got ",
-                                worker.batch_size()));
+    return Invalid("worker.batch_size", absl::StrCat("must be 1 to 10000, got ",
+                                                     worker.batch_size()));
   }
   if (absl::Status s = CheckNonNegative("worker.block", worker.block());
       !s.ok()) {
@@ -301,9 +302,9 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
     return s;
   }
   if (worker.max_deliveries() < 1 || worker.max_deliveries() > 1000) {
-    return Invalid("worker.max_deliveries",
-                   absl::StrCat("must be 1 to 1000, got ",
-                                worker.max_deliveries()));
+    return Invalid(
+        "worker.max_deliveries",
+        absl::StrCat("must be 1 to 1000, got ", worker.max_deliveries()));
   }
   if (absl::Status s =
           CheckPositive("worker.dedup_window", worker.dedup_window());
@@ -417,9 +418,8 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
     absl::flat_hash_map<std::string, int> board_index;
     for (int b = 0; b < game.leaderboards_size(); ++b) {
       const v1::LeaderboardConfig& board = game.leaderboards(b);
-      const std::string board_where =
-          absl::StrCat(where, ": leaderboards[", b, "] \"",
-                       board.leaderboard_id(), "\"");
+      const std::string board_where = absl::StrCat(
+          where, ": leaderboards[", b, "] \"", board.leaderboard_id(), "\"");
       if (absl::Status s = ValidateBoard(board); !s.ok()) {
         return WithPrefix(board_where, s);
       }

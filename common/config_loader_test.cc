@@ -63,9 +63,8 @@ class ConfigLoaderTest : public ::testing::Test {
           return absl::InvalidArgumentError("params: expected EloParams");
         }
         if (params.has_k_factor() && params.k_factor() <= 0) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("params.k_factor must be > 0, got ",
-                           params.k_factor()));
+          return absl::InvalidArgumentError(absl::StrCat(
+              "params.k_factor must be > 0, got ", params.k_factor()));
         }
         return std::make_unique<FakeScorer>();
       }};
@@ -150,8 +149,8 @@ TEST_F(ConfigLoaderTest, ParseErrorNamesLineAndColumn) {
                                 "config/bad.textproto");
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(absl::StartsWith(config.status().message(),
-                               "config/bad.textproto:3:3: "))
+  EXPECT_TRUE(
+      absl::StartsWith(config.status().message(), "config/bad.textproto:3:3: "))
       << config.status();
   EXPECT_TRUE(absl::StrContains(config.status().message(), "hots"))
       << config.status();
@@ -314,8 +313,7 @@ TEST_F(ConfigLoaderTest, ValidateConfigHasNoFilePrefix) {
 }
 
 std::string WriteTemp(const std::string& name, const std::string& text) {
-  const std::string dir =
-      absl::StrCat(::testing::TempDir(), "/cfg-", getpid());
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/cfg-", getpid());
   mkdir(dir.c_str(), 0700);
   const std::string path = absl::StrCat(dir, "/", name);
   std::ofstream(path) << text;

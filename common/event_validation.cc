@@ -101,10 +101,9 @@ absl::Status CheckPlayerId(absl::string_view field, absl::string_view id) {
                                        " bytes; at most 128 are accepted"));
   }
   if (!IsCleanUtf8(id)) {
-    return Invalid(field,
-                   absl::StrCat("'", Shown(id),
-                                "' is not UTF-8 text without control "
-                                "characters"));
+    return Invalid(field, absl::StrCat("'", Shown(id),
+                                       "' is not UTF-8 text without control "
+                                       "characters"));
   }
   return absl::OkStatus();
 }
@@ -133,8 +132,7 @@ absl::Status CheckValues(absl::string_view field,
 
 absl::Status CheckScore(absl::string_view field, double score) {
   if (!std::isfinite(score)) {
-    return Invalid(field,
-                   absl::StrCat(score, " is not a finite number"));
+    return Invalid(field, absl::StrCat(score, " is not a finite number"));
   }
   return absl::OkStatus();
 }
@@ -155,8 +153,8 @@ absl::Status CheckMatch(const v1::MatchCompleted& match) {
     const v1::Participant& p = match.participants(i);
     const std::string prefix =
         absl::StrCat("match_completed.participants[", i, "]");
-    if (absl::Status s = CheckPlayerId(absl::StrCat(prefix, ".player_id"),
-                                       p.player_id());
+    if (absl::Status s =
+            CheckPlayerId(absl::StrCat(prefix, ".player_id"), p.player_id());
         !s.ok()) {
       return s;
     }
@@ -227,11 +225,11 @@ absl::Status ValidateEventShape(const v1::GameEvent& event) {
   if (ts.seconds() < kMinTimestampSeconds ||
       ts.seconds() > kMaxTimestampSeconds || ts.nanos() < 0 ||
       ts.nanos() > 999999999) {
-    return Invalid("occurred_at",
-                   absl::StrCat("{seconds: ", ts.seconds(), " nanos: ",
-                                ts.nanos(),
-                                "} is not a valid timestamp (years 0001 to "
-                                "9999, nanos 0 to 999999999)"));
+    return Invalid(
+        "occurred_at",
+        absl::StrCat("{seconds: ", ts.seconds(), " nanos: ", ts.nanos(),
+                     "} is not a valid timestamp (years 0001 to "
+                     "9999, nanos 0 to 999999999)"));
   }
   switch (event.payload_case()) {
     case v1::GameEvent::kMatchCompleted:
@@ -277,10 +275,9 @@ absl::Status ValidateEvent(const v1::GameEvent& event,
   if (absl::Status s = ValidateEventShape(event); !s.ok()) return s;
   const GameRuntime* game = catalog.FindGame(event.game_id());
   if (game == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("game_id: unknown game '", event.game_id(),
-                     "'; configured games: ",
-                     absl::StrJoin(catalog.GameIds(), ", ")));
+    return absl::NotFoundError(absl::StrCat(
+        "game_id: unknown game '", event.game_id(),
+        "'; configured games: ", absl::StrJoin(catalog.GameIds(), ", ")));
   }
   if (event.has_score_submitted() &&
       !event.score_submitted().leaderboard_id().empty() &&
@@ -289,12 +286,12 @@ absl::Status ValidateEvent(const v1::GameEvent& event,
     for (const BoardRuntime& b : game->boards) {
       boards.push_back(b.config.leaderboard_id());
     }
-    return Invalid("score_submitted.leaderboard_id",
-                   absl::StrCat("unknown leaderboard '",
-                                event.score_submitted().leaderboard_id(),
-                                "' of game '", event.game_id(),
-                                "'; its leaderboards: ",
-                                absl::StrJoin(boards, ", ")));
+    return Invalid(
+        "score_submitted.leaderboard_id",
+        absl::StrCat("unknown leaderboard '",
+                     event.score_submitted().leaderboard_id(), "' of game '",
+                     event.game_id(),
+                     "'; its leaderboards: ", absl::StrJoin(boards, ", ")));
   }
   return absl::OkStatus();
 }

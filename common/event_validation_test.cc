@@ -91,8 +91,9 @@ TEST(EventValidationTest, Envelope) {
 
   e = Event(kMatch);
   e.clear_match_completed();
-  ExpectInvalid(e, "payload: missing; set exactly one of match_completed, "
-                   "score_submitted or custom");
+  ExpectInvalid(e,
+                "payload: missing; set exactly one of match_completed, "
+                "score_submitted or custom");
 }
 
 TEST(EventValidationTest, MatchParticipants) {
@@ -107,8 +108,9 @@ TEST(EventValidationTest, MatchParticipants) {
 
   e = Event(kMatch);
   e.mutable_match_completed()->add_participants()->set_player_id("ann");
-  ExpectInvalid(e, "match_completed.participants[2].player_id: duplicate "
-                   "player 'ann'");
+  ExpectInvalid(e,
+                "match_completed.participants[2].player_id: duplicate "
+                "player 'ann'");
 
   e = Event(kMatch);
   e.mutable_match_completed()->mutable_participants(1)->clear_player_id();
@@ -131,27 +133,32 @@ TEST(EventValidationTest, MatchParticipants) {
   e = Event(kMatch);
   e.mutable_match_completed()->mutable_participants(0)->set_score(
       std::numeric_limits<double>::infinity());
-  ExpectInvalid(e, "match_completed.participants[0].score: inf is not a "
-                   "finite number");
-  e.mutable_match_completed()->mutable_participants(0)->set_score(
-      std::nan(""));
+  ExpectInvalid(e,
+                "match_completed.participants[0].score: inf is not a "
+                "finite number");
+  e.mutable_match_completed()->mutable_participants(0)->set_score(std::nan(""));
   ExpectInvalid(e, "match_completed.participants[0].score: nan is not");
 
   e = Event(kMatch);
   e.mutable_match_completed()->mutable_participants(0)->set_outcome(
       static_cast<v1::Outcome>(7));
-  ExpectInvalid(e, "match_completed.participants[0].outcome: unknown outcome 7");
+  ExpectInvalid(e,
+                "match_completed.participants[0].outcome: unknown outcome 7");
 
   e = Event(kMatch);
-  (*e.mutable_match_completed()->mutable_participants(0)->mutable_values())
-      ["Kills"] = 1;
-  ExpectInvalid(e, "match_completed.participants[0].values: key 'Kills' is "
-                   "not 1 to 64 characters of [a-z0-9_]");
+  (*e.mutable_match_completed()
+        ->mutable_participants(0)
+        ->mutable_values())["Kills"] = 1;
+  ExpectInvalid(e,
+                "match_completed.participants[0].values: key 'Kills' is "
+                "not 1 to 64 characters of [a-z0-9_]");
   e = Event(kMatch);
-  (*e.mutable_match_completed()->mutable_participants(0)->mutable_values())
-      ["kills"] = std::nan("");
-  ExpectInvalid(e, "match_completed.participants[0].values[\"kills\"]: value "
-                   "nan is not a finite number");
+  (*e.mutable_match_completed()
+        ->mutable_participants(0)
+        ->mutable_values())["kills"] = std::nan("");
+  ExpectInvalid(e,
+                "match_completed.participants[0].values[\"kills\"]: value "
+                "nan is not a finite number");
 
   e = Event(kMatch);
   e.mutable_match_completed()->set_match_id(std::string(129, 'm'));
@@ -168,8 +175,9 @@ TEST(EventValidationTest, ScoreSubmission) {
   ExpectInvalid(e, "score_submitted.score: -inf is not a finite number");
   e = Event(kScore);
   e.mutable_score_submitted()->set_leaderboard_id("High Scores");
-  ExpectInvalid(e, "score_submitted.leaderboard_id: 'High Scores' is not a "
-                   "leaderboard id");
+  ExpectInvalid(e,
+                "score_submitted.leaderboard_id: 'High Scores' is not a "
+                "leaderboard id");
   e = Event(kScore);
   (*e.mutable_score_submitted()->mutable_values())[""] = 1;
   ExpectInvalid(e, "score_submitted.values: key '' is not");
@@ -195,8 +203,9 @@ class FakeScorer : public Scorer {
 
 TEST(EventValidationTest, AgainstCatalog) {
   ScorerRegistry::ScopedOverride fake(
-      "fake", [](const v1::LeaderboardConfig&)
-                  -> absl::StatusOr<std::unique_ptr<Scorer>> {
+      "fake",
+      [](const v1::LeaderboardConfig&)
+          -> absl::StatusOr<std::unique_ptr<Scorer>> {
         return std::make_unique<FakeScorer>();
       });
   v1::StatsTrackerConfig config;

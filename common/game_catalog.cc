@@ -40,18 +40,18 @@ absl::StatusOr<std::unique_ptr<GameCatalog>> GameCatalog::Build(
             where, ": leaderboard_id: duplicate leaderboard \"",
             board.leaderboard_id(), "\"; ids must be unique within a game"));
       }
-      const ScorerFactory* factory =
-          ScorerRegistry::Get().Find(board.scorer());
+      const ScorerFactory* factory = ScorerRegistry::Get().Find(board.scorer());
       if (factory == nullptr) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": scorer: unknown scorer \"", board.scorer(),
-            "\"; registered scorers: ",
-            ScorerRegistry::Get().RegisteredNamesForError()));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": scorer: unknown scorer \"", board.scorer(),
+                         "\"; registered scorers: ",
+                         ScorerRegistry::Get().RegisteredNamesForError()));
       }
       absl::StatusOr<std::unique_ptr<Scorer>> scorer = (*factory)(board);
       if (!scorer.ok()) {
-        return absl::Status(scorer.status().code(),
-                            absl::StrCat(where, ": ", scorer.status().message()));
+        return absl::Status(
+            scorer.status().code(),
+            absl::StrCat(where, ": ", scorer.status().message()));
       }
       if (*scorer == nullptr) {
         return absl::InternalError(absl::StrCat(
@@ -63,9 +63,8 @@ absl::StatusOr<std::unique_ptr<GameCatalog>> GameCatalog::Build(
     absl::flat_hash_map<std::string, int> stat_owner;  // name -> handler
     for (int h = 0; h < game.stats_size(); ++h) {
       const v1::StatsHandlerConfig& handler_config = game.stats(h);
-      const std::string where =
-          absl::StrCat(game_where, ": stats[", h, "] \"",
-                       handler_config.handler(), "\"");
+      const std::string where = absl::StrCat(game_where, ": stats[", h, "] \"",
+                                             handler_config.handler(), "\"");
       const StatsHandlerFactory* factory =
           StatsHandlerRegistry::Get().Find(handler_config.handler());
       if (factory == nullptr) {
@@ -77,9 +76,9 @@ absl::StatusOr<std::unique_ptr<GameCatalog>> GameCatalog::Build(
       absl::StatusOr<std::unique_ptr<StatsHandler>> handler =
           (*factory)(handler_config);
       if (!handler.ok()) {
-        return absl::Status(handler.status().code(),
-                            absl::StrCat(where, ": ",
-                                         handler.status().message()));
+        return absl::Status(
+            handler.status().code(),
+            absl::StrCat(where, ": ", handler.status().message()));
       }
       if (*handler == nullptr) {
         return absl::InternalError(

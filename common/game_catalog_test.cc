@@ -119,7 +119,8 @@ games {
 TEST_F(GameCatalogTest, BuildsBoardsHandlersAndStats) {
   auto catalog = GameCatalog::Build(Parse(kTwoGames));
   ASSERT_TRUE(catalog.ok()) << catalog.status();
-  EXPECT_EQ((*catalog)->GameIds(), (std::vector<std::string>{"arcade", "chess"}));
+  EXPECT_EQ((*catalog)->GameIds(),
+            (std::vector<std::string>{"arcade", "chess"}));
 
   const GameRuntime* arcade = (*catalog)->FindGame("arcade");
   ASSERT_NE(arcade, nullptr);

@@ -93,8 +93,8 @@ absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
   std::unique_ptr<HttpEndpoint> endpoint(new HttpEndpoint());
   endpoint->handler_ = std::move(handler);
   const bool v6 = found->ai_family == AF_INET6;
-  unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-                       (v6 ? MHD_USE_IPv6 : 0);
+  unsigned int flags =
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | (v6 ? MHD_USE_IPv6 : 0);
   endpoint->daemon_ = MHD_start_daemon(
       flags, 0, nullptr, nullptr, &Access, &endpoint->handler_,
       MHD_OPTION_SOCK_ADDR, found->ai_addr, MHD_OPTION_CONNECTION_LIMIT, 256u,

@@ -59,8 +59,8 @@ std::string Body(const std::string& response) {
 
 TEST(HttpEndpointTest, ServesHandlerResponsesOverRealHttp) {
   std::atomic<int> calls{0};
-  auto endpoint = HttpEndpoint::Start(
-      "127.0.0.1:0", [&calls](const HttpRequest& request) {
+  auto endpoint =
+      HttpEndpoint::Start("127.0.0.1:0", [&calls](const HttpRequest& request) {
         ++calls;
         HttpResponse response;
         if (request.path != "/metrics") {
@@ -87,9 +87,10 @@ TEST(HttpEndpointTest, ServesHandlerResponsesOverRealHttp) {
   EXPECT_TRUE(absl::StartsWith(missing, "HTTP/1.1 404")) << missing;
   EXPECT_EQ(Body(missing), "not found: /other\n");
 
-  std::string head = RawRequest(
-      port, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
-            "Connection: close\r\n\r\nabc");
+  std::string head =
+      RawRequest(port,
+                 "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                 "Connection: close\r\n\r\nabc");
   EXPECT_TRUE(absl::StartsWith(head, "HTTP/1.1 200")) << head;
   EXPECT_EQ(Body(head), "method=POST\n");
   EXPECT_EQ(calls.load(), 3);
@@ -128,9 +129,8 @@ TEST(HttpEndpointTest, PortInUseIsUnavailable) {
 }
 
 TEST(HttpEndpointTest, MalformedAddressesAreInvalidArgument) {
-  for (const char* address :
-       {"127.0.0.1", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:70000",
-        "127.0.0.1:-1"}) {
+  for (const char* address : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:http",
+                              "127.0.0.1:70000", "127.0.0.1:-1"}) {
     auto endpoint = HttpEndpoint::Start(
         address, [](const HttpRequest&) { return HttpResponse{}; });
     ASSERT_FALSE(endpoint.ok()) << address;

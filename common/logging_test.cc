@@ -17,9 +17,10 @@
 namespace statstracker {
 namespace {
 
-const absl::Time kWhen = absl::FromCivil(
-    absl::CivilSecond(2026, 11, 25, 21, 50, 1), absl::UTCTimeZone()) +
-                         absl::Milliseconds(123);
+const absl::Time kWhen =
+    absl::FromCivil(absl::CivilSecond(2026, 11, 25, 21, 50, 1),
+                    absl::UTCTimeZone()) +
+    absl::Milliseconds(123);
 
 TEST(LoggingTest, ParsesLevels) {
   EXPECT_EQ(*ParseLogLevel("debug"), LogLevel::kDebug);
@@ -43,11 +44,11 @@ TEST(LoggingTest, TextLine) {
 }
 
 TEST(LoggingTest, TextQuotesValuesWithSpacesAndKeepsOneLine) {
-  EXPECT_EQ(FormatLogLine(v1::LoggingConfig::FORMAT_TEXT, kWhen,
-                          LogLevel::kWarning, "two\nlines",
-                          {{"reason", "bad \"event\""}, {"empty", ""}}),
-            "2026-11-25T21:50:01.123Z WARNING two\\nlines "
-            "reason=\"bad \\\"event\\\"\" empty=\"\"\n");
+  EXPECT_EQ(
+      FormatLogLine(v1::LoggingConfig::FORMAT_TEXT, kWhen, LogLevel::kWarning,
+                    "two\nlines", {{"reason", "bad \"event\""}, {"empty", ""}}),
+      "2026-11-25T21:50:01.123Z WARNING two\\nlines "
+      "reason=\"bad \\\"event\\\"\" empty=\"\"\n");
 }
 
 TEST(LoggingTest, JsonLineEscapes) {
@@ -68,8 +69,8 @@ TEST(LoggingTest, JsonKeepsUtf8) {
 // Runs `body` with stderr redirected to a file and returns what it wrote.
 template <typename F>
 std::string CaptureStderr(F body) {
-  std::string path = absl::StrCat(::testing::TempDir(), "/stderr-",
-                                   getpid(), "-", rand(), ".txt");
+  std::string path = absl::StrCat(::testing::TempDir(), "/stderr-", getpid(),
+                                  "-", rand(), ".txt");
   std::fflush(stderr);
   int saved = dup(2);
   FILE* f = std::fopen(path.c_str(), "w");
@@ -94,11 +95,11 @@ TEST(LoggingTest, LogFiltersByLevelAndUsesFormat) {
     Log(LogLevel::kError, "also shown");
   });
   InitLogging(v1::LoggingConfig::FORMAT_TEXT, LogLevel::kInfo);
-  std::vector<std::string> lines =
-      absl::StrSplit(out, '\n', absl::SkipEmpty());
+  std::vector<std::string> lines = absl::StrSplit(out, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 2u) << out;
-  EXPECT_NE(lines[0].find("\"level\":\"warning\",\"msg\":\"shown\",\"n\":\"1\"}"),
-            std::string::npos)
+  EXPECT_NE(
+      lines[0].find("\"level\":\"warning\",\"msg\":\"shown\",\"n\":\"1\"}"),
+      std::string::npos)
       << lines[0];
   EXPECT_EQ(lines[0].front(), '{');
   EXPECT_NE(lines[1].find("\"msg\":\"also shown\""), std::string::npos);
@@ -113,15 +114,14 @@ TEST(LoggingTest, ConcurrentLinesNeverInterleave) {
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([t] {
         for (int i = 0; i < kLines; ++i) {
-          Log(LogLevel::kInfo, "line", {{"t", absl::StrCat(t)},
-                                        {"pad", std::string(200, 'x')}});
+          Log(LogLevel::kInfo, "line",
+              {{"t", absl::StrCat(t)}, {"pad", std::string(200, 'x')}});
         }
       });
     }
     for (auto& th : threads) th.join();
   });
-  std::vector<std::string> lines =
-      absl::StrSplit(out, '\n', absl::SkipEmpty());
+  std::vector<std::string> lines = absl::StrSplit(out, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), static_cast<size_t>(kThreads * kLines));
   for (const std::string& line : lines) {
     EXPECT_NE(line.find(" INFO line t="), std::string::npos) << line;

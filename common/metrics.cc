@@ -64,8 +64,7 @@ std::string LabelSet(const std::vector<std::string>& names,
   std::string out;
   for (size_t i = 0; i < names.size(); ++i) {
     absl::StrAppend(&out, out.empty() ? "" : ",", names[i], "=\"",
-                    EscapeLabelValue(i < values.size() ? values[i] : ""),
-                    "\"");
+                    EscapeLabelValue(i < values.size() ? values[i] : ""), "\"");
   }
   if (!extra_name.empty()) {
     absl::StrAppend(&out, out.empty() ? "" : ",", extra_name, "=\"",
@@ -183,8 +182,8 @@ void HistogramFamily::Render(std::string* out) const {
       cumulative += s.buckets[i];
       std::string le = i < bounds_.size() ? FormatValue(bounds_[i]) : "+Inf";
       absl::StrAppend(out, name_, "_bucket",
-                      LabelSet(label_names_, labels, "le", le), " ",
-                      cumulative, "\n");
+                      LabelSet(label_names_, labels, "le", le), " ", cumulative,
+                      "\n");
     }
     absl::StrAppend(out, name_, "_sum", LabelSet(label_names_, labels), " ",
                     FormatValue(s.sum), "\n");
@@ -197,8 +196,7 @@ CounterFamily* MetricsRegistry::AddCounter(
     const std::string& name, const std::string& help,
     const std::vector<std::string>& label_names) {
   absl::MutexLock lock(&mu_);
-  counters_.push_back(
-      std::make_unique<CounterFamily>(name, help, label_names));
+  counters_.push_back(std::make_unique<CounterFamily>(name, help, label_names));
   order_.emplace_back(0, counters_.size() - 1);
   return counters_.back().get();
 }

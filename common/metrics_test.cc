@@ -82,8 +82,8 @@ TEST(MetricsTest, GaugeWithoutLabelsAndSpecialValues) {
 
 TEST(MetricsTest, HistogramBucketsAreCumulativeWithSumAndCount) {
   MetricsRegistry registry;
-  HistogramFamily* h = registry.AddHistogram(
-      "latency_seconds", "Latency.", {"method"}, {0.005, 0.1, 1});
+  HistogramFamily* h = registry.AddHistogram("latency_seconds", "Latency.",
+                                             {"method"}, {0.005, 0.1, 1});
   h->Observe({"Get"}, 0.001);
   h->Observe({"Get"}, 0.005);  // on a bound: counts in that bucket (le)
   h->Observe({"Get"}, 0.05);

@@ -99,8 +99,8 @@ struct SeasonBounds {
 absl::Status ValidatePeriodConfig(const PeriodConfig& period) {
   auto tz = LoadZone(period);
   if (!tz.ok()) return tz.status();
-  if (period.has_retention() && (period.retention().seconds() < 0 ||
-                                 period.retention().nanos() < 0)) {
+  if (period.has_retention() &&
+      (period.retention().seconds() < 0 || period.retention().nanos() < 0)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "period.retention: must be >= 0 (0 keeps periods forever), got ",
         period.retention().seconds(), "s"));
@@ -158,10 +158,9 @@ absl::Status ValidatePeriodConfig(const PeriodConfig& period) {
         }
         for (int j = 0; j < i; ++j) {
           if (seasons[j].season_id() == id) {
-            return absl::InvalidArgumentError(
-                absl::StrCat(where, ".season_id: duplicate season \"", id,
-                             "\" (also seasons[", j,
-                             "]); season ids must be unique"));
+            return absl::InvalidArgumentError(absl::StrCat(
+                where, ".season_id: duplicate season \"", id,
+                "\" (also seasons[", j, "]); season ids must be unique"));
           }
         }
         SeasonBounds b{&s, {}, {}};
@@ -178,10 +177,10 @@ absl::Status ValidatePeriodConfig(const PeriodConfig& period) {
               "(local time in period.time_zone)"));
         }
         if (!(b.start < b.end)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, " \"", id, "\": end \"", s.end(),
-              "\" must be after start \"", s.start(),
-              "\" (end is the first instant after the season)"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, " \"", id, "\": end \"", s.end(),
+                           "\" must be after start \"", s.start(),
+                           "\" (end is the first instant after the season)"));
         }
         bounds.push_back(b);
       }
@@ -193,9 +192,9 @@ absl::Status ValidatePeriodConfig(const PeriodConfig& period) {
         if (bounds[i].start < bounds[i - 1].end) {
           return absl::InvalidArgumentError(absl::StrCat(
               "period.seasons: season \"", bounds[i].season->season_id(),
-              "\" (start ", bounds[i].season->start(),
-              ") overlaps season \"", bounds[i - 1].season->season_id(),
-              "\" (end ", bounds[i - 1].season->end(),
+              "\" (start ", bounds[i].season->start(), ") overlaps season \"",
+              bounds[i - 1].season->season_id(), "\" (end ",
+              bounds[i - 1].season->end(),
               "); seasons must not overlap: start each season at or after "
               "the previous one's end"));
         }
@@ -261,8 +260,8 @@ absl::StatusOr<Period> PeriodAt(const v1::LeaderboardConfig& board,
         if (p.start <= t && t < p.end) return p;
       }
       return absl::NotFoundError(absl::StrCat(
-          "no season of leaderboard \"", board.leaderboard_id(),
-          "\" contains ", absl::FormatCivilTime(local), " (",
+          "no season of leaderboard \"", board.leaderboard_id(), "\" contains ",
+          absl::FormatCivilTime(local), " (",
           period.time_zone().empty() ? "UTC" : period.time_zone(), ")"));
     }
     case PeriodConfig::KIND_NOT_SET:
@@ -275,9 +274,9 @@ absl::StatusOr<Period> ParsePeriodId(const v1::LeaderboardConfig& board,
                                      absl::string_view id) {
   if (!board.has_period() ||
       board.period().kind_case() == PeriodConfig::KIND_NOT_SET) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "period: leaderboard \"", board.leaderboard_id(),
-        "\" has no periods; leave period empty"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("period: leaderboard \"", board.leaderboard_id(),
+                     "\" has no periods; leave period empty"));
   }
   const PeriodConfig& period = board.period();
   auto tz = LoadZone(period);
@@ -376,10 +375,11 @@ absl::StatusOr<Period> ParsePeriodId(const v1::LeaderboardConfig& board,
         return MakePeriod(s.season_id(), start, end, *tz);
       }
       std::string known;
-      for (const auto& s : ids) absl::StrAppend(&known, known.empty() ? "" : ", ", s);
-      return absl::NotFoundError(absl::StrCat(
-          "period: unknown season \"", id, "\" of leaderboard \"",
-          board.leaderboard_id(), "\"; seasons: ", known));
+      for (const auto& s : ids)
+        absl::StrAppend(&known, known.empty() ? "" : ", ", s);
+      return absl::NotFoundError(
+          absl::StrCat("period: unknown season \"", id, "\" of leaderboard \"",
+                       board.leaderboard_id(), "\"; seasons: ", known));
     }
     case PeriodConfig::KIND_NOT_SET:
       break;

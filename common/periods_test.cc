@@ -4,8 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/civil_time.h"
-#include "gtest/gtest.h"
 #include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
 
 namespace statstracker {
 namespace {
@@ -189,9 +189,9 @@ TEST(PeriodsTest, NoPeriodIsInvalidArgument) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ParsePeriodId(board, "2026-01-01").status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_FALSE(PeriodExpiry(board, Period{"x", Utc(2026, 1, 1),
-                                          Utc(2026, 1, 2)})
-                   .has_value());
+  EXPECT_FALSE(
+      PeriodExpiry(board, Period{"x", Utc(2026, 1, 1), Utc(2026, 1, 2)})
+          .has_value());
 }
 
 TEST(PeriodsTest, ParsePeriodIdRoundTrips) {
@@ -262,20 +262,20 @@ TEST(PeriodsTest, ParsePeriodIdRejectsBadFormats) {
                 "not the first day of a period; periods of this board start "
                 "every 14 days from 2026-01-05, e.g. \"2026-01-05\" or "
                 "\"2026-01-19\""},
-           Case{"every_n { days: 14 anchor_date: \"2026-01-05\" }",
-                "2026-1-5", "expected YYYY-MM-DD"},
+           Case{"every_n { days: 14 anchor_date: \"2026-01-05\" }", "2026-1-5",
+                "expected YYYY-MM-DD"},
        }) {
     auto p = ParsePeriodId(Board(c.period), c.id);
     ASSERT_FALSE(p.ok()) << c.period << " " << c.id;
-    EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument)
-        << c.id;
+    EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument) << c.id;
     EXPECT_TRUE(absl::StartsWith(p.status().message(), "period: "))
         << p.status();
     EXPECT_TRUE(absl::StrContains(p.status().message(), c.expect))
         << c.id << ": " << p.status();
   }
   auto unknown = ParsePeriodId(
-      Board(R"(seasons { seasons { season_id: "s1" start: "2026-01-01" end: "2026-02-01" } })"),
+      Board(
+          R"(seasons { seasons { season_id: "s1" start: "2026-01-01" end: "2026-02-01" } })"),
       "s9");
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
