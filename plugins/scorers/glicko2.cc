@@ -1,0 +1,224 @@
+// Scorer "glicko2": Glicko-2 ratings. Params: statstracker.v1.Glicko2Params.
+// The board ranks by rating (ScorerState.score); aux "deviation" holds the
+// rating deviation and aux "volatility" the volatility, both on the Glicko
+// scale. Every match is one rating period for its participants: each player
+// is rated against every player of the other sides (teammates are not
+// opponents), all from their ratings before the match, with results from
+// plugins::MatchSides (outcome, or placement in free-for-all). Players not in
+// a match are not touched (their deviation does not grow between matches).
+
+#include "plugins/scorers/glicko2.h"
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "plugins/plugin_util.h"
+#include "plugins/scorer.h"
+#include "statstracker/v1/plugin_params.pb.h"
+
+namespace statstracker {
+namespace glicko2 {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+// Guards against endless loops on extreme inputs; the paper's example needs
+// a handful of iterations.
+constexpr int kMaxIterations = 1000;
+
+double G(double phi) {
+  return 1.0 / std::sqrt(1.0 + 3.0 * phi * phi / (kPi * kPi));
+}
+
+double E(double mu, double mu_j, double phi_j) {
+  return 1.0 / (1.0 + std::exp(-G(phi_j) * (mu - mu_j)));
+}
+
+}  // namespace
+
+Rating Update(const Rating& player, const std::vector<Game>& games, double tau,
+              double epsilon, Details* details) {
+  // Step 2: to the Glicko-2 scale.
+  const double mu = (player.rating - 1500.0) / kScale;
+  const double phi = player.deviation / kScale;
+  const double sigma = player.volatility;
+  if (details != nullptr) {
+    details->mu = mu;
+    details->phi = phi;
+  }
+  if (games.empty()) {
+    Rating out = player;
+    out.deviation = std::sqrt(phi * phi + sigma * sigma) * kScale;
+    return out;
+  }
+
+  // Steps 3 and 4: estimated variance and improvement.
+  double v_inverse = 0;
+  double sum = 0;  // sum of g(phi_j) * (s_j - E)
+  for (const Game& game : games) {
+    const double mu_j = (game.opponent_rating - 1500.0) / kScale;
+    const double phi_j = game.opponent_deviation / kScale;
+    const double g = G(phi_j);
+    const double e = E(mu, mu_j, phi_j);
+    v_inverse += g * g * e * (1.0 - e);
+    sum += g * (game.score - e);
+  }
+  const double v = 1.0 / v_inverse;
+  const double delta = v * sum;
+
+  // Step 5: the new volatility, by the Illinois algorithm.
+  const double a = std::log(sigma * sigma);
+  const double phi2 = phi * phi;
+  auto f = [&](double x) {
+    const double ex = std::exp(x);
+    const double d = phi2 + v + ex;
+    return ex * (delta * delta - phi2 - v - ex) / (2.0 * d * d) -
+           (x - a) / (tau * tau);
+  };
+  double big_a = a;
+  double big_b;
+  if (delta * delta > phi2 + v) {
+    big_b = std::log(delta * delta - phi2 - v);
+  } else {
+    int k = 1;
+    while (f(a - k * tau) < 0 && k < kMaxIterations) ++k;
+    big_b = a - k * tau;
+  }
+  double f_a = f(big_a);
+  double f_b = f(big_b);
+  int iterations = 0;
+  while (std::fabs(big_b - big_a) > epsilon && iterations < kMaxIterations) {
+    ++iterations;
+    const double big_c = big_a + (big_a - big_b) * f_a / (f_b - f_a);
+    const double f_c = f(big_c);
+    if (f_c * f_b <= 0) {
+      big_a = big_b;
+      f_a = f_b;
+    } else {
+      f_a /= 2.0;
+    }
+    big_b = big_c;
+    f_b = f_c;
+  }
+  const double sigma_new = std::exp(big_a / 2.0);
+
+  // Steps 6 to 8: new deviation and rating, back to the Glicko scale.
+  const double phi_star = std::sqrt(phi2 + sigma_new * sigma_new);
+  const double phi_new = 1.0 / std::sqrt(1.0 / (phi_star * phi_star) + 1.0 / v);
+  const double mu_new = mu + phi_new * phi_new * sum;
+  if (details != nullptr) {
+    details->v = v;
+    details->delta = delta;
+    details->iterations = iterations;
+  }
+  return Rating{kScale * mu_new + 1500.0, kScale * phi_new, sigma_new};
+}
+
+namespace {
+
+constexpr char kDeviation[] = "deviation";
+constexpr char kVolatility[] = "volatility";
+
+class Glicko2Scorer : public Scorer {
+ public:
+  Glicko2Scorer(const Rating& initial, double tau)
+      : initial_(initial), tau_(tau) {}
+
+  std::vector<std::string> PlayersToRead(
+      const v1::GameEvent& event) const override {
+    std::vector<std::string> players;
+    if (!event.has_match_completed()) return players;
+    for (const auto& p : event.match_completed().participants()) {
+      players.push_back(p.player_id());
+    }
+    return players;
+  }
+
+  absl::StatusOr<std::vector<ScoreChange>> Score(
+      const v1::GameEvent& event,
+      const absl::flat_hash_map<std::string, ScorerState>& current)
+      const override {
+    std::vector<ScoreChange> changes;
+    if (!event.has_match_completed()) return changes;
+    const auto& match = event.match_completed();
+    absl::StatusOr<std::vector<plugins::MatchSide>> sides =
+        plugins::MatchSides(match);
+    if (!sides.ok()) return sides.status();
+
+    std::vector<Rating> before(match.participants_size(), initial_);
+    for (int i = 0; i < match.participants_size(); ++i) {
+      auto it = current.find(match.participants(i).player_id());
+      if (it == current.end()) continue;
+      before[i].rating = it->second.score;
+      auto dev = it->second.aux.find(kDeviation);
+      if (dev != it->second.aux.end()) before[i].deviation = dev->second;
+      auto vol = it->second.aux.find(kVolatility);
+      if (vol != it->second.aux.end()) before[i].volatility = vol->second;
+    }
+    for (const plugins::MatchSide& side : *sides) {
+      for (int i : side.participants) {
+        std::vector<Game> games;
+        for (const plugins::MatchSide& other : *sides) {
+          if (&other == &side) continue;
+          const double score = plugins::PairScore(side, other);
+          for (int j : other.participants) {
+            games.push_back(Game{before[j].rating, before[j].deviation, score});
+          }
+        }
+        const Rating after = Update(before[i], games, tau_);
+        ScoreChange change;
+        change.player_id = match.participants(i).player_id();
+        change.state.score = after.rating;
+        change.state.aux[kDeviation] = after.deviation;
+        change.state.aux[kVolatility] = after.volatility;
+        changes.push_back(std::move(change));
+      }
+    }
+    return changes;
+  }
+
+ private:
+  Rating initial_;
+  double tau_;
+};
+
+absl::StatusOr<std::unique_ptr<Scorer>> CreateGlicko2Scorer(
+    const v1::LeaderboardConfig& config) {
+  v1::Glicko2Params params;
+  absl::Status status = plugins::UnpackParams(config.params(), &params);
+  if (!status.ok()) return status;
+  Rating initial;
+  if (params.has_initial_rating()) initial.rating = params.initial_rating();
+  if (params.has_initial_deviation()) {
+    initial.deviation = params.initial_deviation();
+  }
+  if (params.has_initial_volatility()) {
+    initial.volatility = params.initial_volatility();
+  }
+  const double tau = params.has_tau() ? params.tau() : 0.5;
+  status = plugins::CheckFinite("params.initial_rating", initial.rating);
+  if (!status.ok()) return status;
+  if (!(initial.deviation > 0 && std::isfinite(initial.deviation))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("params.initial_deviation must be > 0 and finite, got ",
+                     initial.deviation));
+  }
+  if (!(initial.volatility > 0 && std::isfinite(initial.volatility))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("params.initial_volatility must be > 0 and finite, got ",
+                     initial.volatility));
+  }
+  if (!(tau >= 0.2 && tau <= 1.2)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("params.tau must be >= 0.2 and <= 1.2, got ", tau));
+  }
+  return std::unique_ptr<Scorer>(new Glicko2Scorer(initial, tau));
+}
+
+const ScorerRegistration kGlicko2("glicko2", &CreateGlicko2Scorer);
+
+}  // namespace
+}  // namespace glicko2
+}  // namespace statstracker
