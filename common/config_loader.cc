@@ -42,9 +42,7 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   std::vector<std::string> errors_;
 };
 
-void SetDurationIfUnset(bool has, Duration* d, int64_t seconds,
-                        int32_t nanos = 0) {
-  if (has) return;
+void SetDuration(Duration* d, int64_t seconds, int32_t nanos = 0) {
   d->set_seconds(seconds);
   d->set_nanos(nanos);
 }
@@ -199,7 +197,7 @@ void ApplyDefaults(v1::StatsTrackerConfig* config) {
   v1::RedisConfig* redis = config->mutable_redis();
   if (redis->host().empty()) redis->set_host("127.0.0.1");
   if (redis->port() == 0) redis->set_port(6379);
-  SetDurationIfUnset(redis->has_timeout(), redis->mutable_timeout(), 2);
+  if (!redis->has_timeout()) SetDuration(redis->mutable_timeout(), 2);
 
   v1::StreamConfig* stream = config->mutable_stream();
   if (stream->key().empty()) stream->set_key("statstracker:events");
@@ -211,12 +209,12 @@ void ApplyDefaults(v1::StatsTrackerConfig* config) {
 
   v1::WorkerConfig* worker = config->mutable_worker();
   if (worker->batch_size() == 0) worker->set_batch_size(256);
-  SetDurationIfUnset(worker->has_block(), worker->mutable_block(), 2);
-  SetDurationIfUnset(worker->has_claim_idle(), worker->mutable_claim_idle(),
-                     60);
+  if (!worker->has_block()) SetDuration(worker->mutable_block(), 2);
+  if (!worker->has_claim_idle()) SetDuration(worker->mutable_claim_idle(), 60);
   if (worker->max_deliveries() == 0) worker->set_max_deliveries(5);
-  SetDurationIfUnset(worker->has_dedup_window(), worker->mutable_dedup_window(),
-                     7 * 24 * 3600);
+  if (!worker->has_dedup_window()) {
+    SetDuration(worker->mutable_dedup_window(), 7 * 24 * 3600);
+  }
   if (worker->metrics_address().empty()) {
     worker->set_metrics_address("127.0.0.1:9464");
   }
@@ -237,8 +235,9 @@ void ApplyDefaults(v1::StatsTrackerConfig* config) {
   if (server->max_request_bytes() == 0) {
     server->set_max_request_bytes(kDefaultMaxRequestBytes);
   }
-  SetDurationIfUnset(server->has_watch_min_interval(),
-                     server->mutable_watch_min_interval(), 0, 500000000);
+  if (!server->has_watch_min_interval()) {
+    SetDuration(server->mutable_watch_min_interval(), 0, 500000000);
+  }
 
   v1::LoggingConfig* logging = config->mutable_logging();
   if (logging->level().empty()) logging->set_level("info");

@@ -276,7 +276,7 @@ TEST(ConfigMistakes, ParseErrorHasLineNumber) {
   auto config = LoadConfigFile(path);
   ASSERT_FALSE(config.ok());
   EXPECT_TRUE(absl::StartsWith(config.status().message(),
-                               absl::StrCat(path, ":", line, ":3: ")))
+                               absl::StrCat(path, ":", line, ":")))
       << config.status();
   EXPECT_TRUE(absl::StrContains(config.status().message(),
                                 "no field named \"batch_sise\""))
