@@ -292,8 +292,8 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
     return Invalid("worker.batch_size", absl::StrCat("must be 1 to 10000, got ",
                                                      worker.batch_size()));
   }
-  if (absl::Status s = CheckNonNegative("worker.block", worker.block());
-      !s.ok()) {
+  // XREADGROUP BLOCK 0 would wait forever and hold up a clean shutdown.
+  if (absl::Status s = CheckPositive("worker.block", worker.block()); !s.ok()) {
     return s;
   }
   if (absl::Status s = CheckPositive("worker.claim_idle", worker.claim_idle());

@@ -201,6 +201,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "use another key, e.g. \"s:dead\""},
         Mistake{"batch_size", "worker { batch_size: 10001 }",
                 "worker.batch_size: must be 1 to 10000, got 10001"},
+        Mistake{"block_zero", "worker { block {} }",
+                "worker.block: must be > 0, got 0"},
         Mistake{"claim_idle", "worker { claim_idle {} }",
                 "worker.claim_idle: must be > 0"},
         Mistake{"metrics_address", "worker { metrics_address: \"9464\" }",
