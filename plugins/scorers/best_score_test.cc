@@ -207,5 +207,78 @@ TEST(BestScore, UnsetParamsMeanDefaults) {
   EXPECT_EQ(changes->size(), 1u);
 }
 
+// Board "high" of the arcade demo: equal scores rank the faster run first.
+std::unique_ptr<Scorer> WithSecondary(v1::SortOrder secondary_order) {
+  v1::LeaderboardConfig config = BoardWith(v1::BestScoreParams());
+  config.mutable_secondary()->set_value_key("time_ms");
+  config.mutable_secondary()->set_sort_order(secondary_order);
+  auto scorer = MakeScorer("best_score", config);
+  EXPECT_TRUE(scorer.ok()) << scorer.status();
+  return scorer.ok() ? *std::move(scorer) : nullptr;
+}
+
+v1::GameEvent Timed(double score, double time_ms) {
+  v1::GameEvent event = Submit("ann", score);
+  (*event.mutable_score_submitted()->mutable_values())["time_ms"] = time_ms;
+  return event;
+}
+
+TEST(BestScore, EqualScoreWithBetterSecondaryImproves) {
+  auto scorer = WithSecondary(v1::SORT_ORDER_ASCENDING);
+  auto first = scorer->Score(Timed(1000, 60000), {});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].state.aux.at("secondary"), 60000);
+
+  States current;
+  current["ann"] = (*first)[0].state;
+  auto slower = scorer->Score(Timed(1000, 61000), current);
+  ASSERT_TRUE(slower.ok());
+  EXPECT_TRUE(slower->empty());
+  auto faster = scorer->Score(Timed(1000, 50000), current);
+  ASSERT_TRUE(faster.ok());
+  ASSERT_EQ(faster->size(), 1u);
+  EXPECT_EQ((*faster)[0].state.score, 1000);
+  EXPECT_EQ((*faster)[0].state.aux.at("secondary"), 50000);
+  // Without the value an equal score does not replace the entry.
+  auto untimed = scorer->Score(Submit("ann", 1000), current);
+  ASSERT_TRUE(untimed.ok());
+  EXPECT_TRUE(untimed->empty());
+  // A higher score always wins, whatever its time.
+  auto higher = scorer->Score(Timed(1001, 99999), current);
+  ASSERT_TRUE(higher.ok());
+  ASSERT_EQ(higher->size(), 1u);
+
+  // The stored entry had no time: an equal score with one is better.
+  States untimed_best = State("ann", 1000);
+  auto timed = scorer->Score(Timed(1000, 70000), untimed_best);
+  ASSERT_TRUE(timed.ok());
+  EXPECT_EQ(timed->size(), 1u);
+}
+
+TEST(BestScore, SecondaryHigherIsBetter) {
+  auto scorer = WithSecondary(v1::SORT_ORDER_DESCENDING);
+  States current;
+  current["ann"].score = 1000;
+  current["ann"].aux["secondary"] = 5;
+  auto lower = scorer->Score(Timed(1000, 4), current);
+  ASSERT_TRUE(lower.ok());
+  EXPECT_TRUE(lower->empty());
+  auto higher = scorer->Score(Timed(1000, 6), current);
+  ASSERT_TRUE(higher.ok());
+  EXPECT_EQ(higher->size(), 1u);
+}
+
+TEST(BestScore, NoSecondaryConfiguredIgnoresValues) {
+  auto scorer = Make("", v1::SORT_ORDER_DESCENDING);
+  auto changes = scorer->Score(Timed(1000, 1), State("ann", 1000));
+  ASSERT_TRUE(changes.ok());
+  EXPECT_TRUE(changes->empty());
+  auto first = scorer->Score(Timed(1000, 1), {});
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_TRUE((*first)[0].state.aux.empty());
+}
+
 }  // namespace
 }  // namespace statstracker
