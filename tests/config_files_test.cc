@@ -14,9 +14,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "common/config_loader.h"
+#include "common/event_validation.h"
 #include "common/game_catalog.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
 namespace statstracker {
@@ -97,6 +100,40 @@ TEST_P(ShippedConfigTest, LoadsWithDemoGames) {
   EXPECT_EQ(win_rate->type, StatSpec::Type::kDouble);
   EXPECT_FALSE(FindStat(*chess, "wins")->derived);
 
+  // The example game-specific plugin (plugins/examples/racing/).
+  const GameRuntime* racing = (*catalog)->FindGame("racing");
+  ASSERT_NE(racing, nullptr);
+  EXPECT_EQ(BoardIds(*racing),
+            (std::vector<std::string>{"best_lap_monza", "best_lap_weekly"}));
+  for (const BoardRuntime& b : racing->boards) {
+    EXPECT_EQ(b.config.scorer(), "racing_best_lap");
+    EXPECT_EQ(b.config.sort_order(), v1::SORT_ORDER_ASCENDING);
+  }
+  EXPECT_TRUE(
+      racing->FindBoard("best_lap_weekly")->config.period().has_weekly());
+  ASSERT_EQ(racing->handlers.size(), 1u);
+  EXPECT_EQ(racing->config.stats(0).handler(), "racing");
+  const StatSpec* laps = FindStat(*racing, "laps");
+  ASSERT_NE(laps, nullptr) << absl::StrJoin(StatNames(*racing), ",");
+  EXPECT_FALSE(laps->derived);
+
+  // A lap event in the custom payload is accepted for the racing game.
+  v1::GameEvent lap;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"(event_id: "lap-1" game_id: "racing" occurred_at { seconds: 1795500000 }
+         custom {
+           [type.googleapis.com/statstracker.examples.racing.v1.LapCompleted] {
+             player_id: "ann" track_id: "monza" lap_time_ms: 81234
+           }
+         })",
+      &lap));
+  EXPECT_TRUE(ValidateEvent(lap, **catalog).ok())
+      << ValidateEvent(lap, **catalog);
+  lap.set_game_id("racer");
+  EXPECT_EQ(ValidateEvent(lap, **catalog).message(),
+            "game_id: unknown game 'racer'; configured games: arcade, chess, "
+            "racing");
+
   // Admin keys are set and long enough (ValidateConfig checked >= 16).
   ASSERT_GE(config->server().api_keys_size(), 1);
 }
@@ -156,7 +193,7 @@ std::vector<Mistake> Mistakes() {
       {"duplicate_game_id",
        {},
        "games { game_id: \"chess\" }\n",
-       {"games[2] \"chess\": game_id: duplicate game \"chess\"",
+       {"games[3] \"chess\": game_id: duplicate game \"chess\"",
         "(also games[1])", "game ids must be unique"}},
       {"duplicate_board_id",
        {{"leaderboard_id: \"wins\"", "leaderboard_id: \"elo\""}},
@@ -190,7 +227,7 @@ std::vector<Mistake> Mistakes() {
               seasons { season_id: "s1" start: "2026-01-01" end: "2026-04-01" }
               seasons { season_id: "s2" start: "2026-03-15" end: "2026-07-01" } } } } }
        )",
-       {"games[2] \"league\": leaderboards[0] \"season\": period.seasons: "
+       {"games[3] \"league\": leaderboards[0] \"season\": period.seasons: "
         "season \"s2\" (start 2026-03-15) overlaps season \"s1\" (end "
         "2026-04-01)",
         "start each season at or after the previous one's end"}},
@@ -200,7 +237,7 @@ std::vector<Mistake> Mistakes() {
             leaderboard_id: "fortnight" scorer: "win_count"
             period { every_n { days: 14 anchor_date: "2026-02-30" } } } }
        )",
-       {"games[2] \"league\": leaderboards[0] \"fortnight\": "
+       {"games[3] \"league\": leaderboards[0] \"fortnight\": "
         "period.every_n.anchor_date: \"2026-02-30\" is not a date",
         "use YYYY-MM-DD"}},
       {"short_api_key",
