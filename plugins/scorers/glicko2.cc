@@ -65,6 +65,12 @@ Rating Update(const Rating& player, const std::vector<Game>& games, double tau,
     v_inverse += g * g * e * (1.0 - e);
     sum += g * (game.score - e);
   }
+  if (!(v_inverse > 0) || !std::isfinite(v_inverse) || !std::isfinite(sum)) {
+    // Opponents so far apart that the games carry no information (E is 0 or
+    // 1 in double precision): rate the period as one without games rather
+    // than divide by zero.
+    return Update(player, {}, tau, epsilon, details);
+  }
   const double v = 1.0 / v_inverse;
   const double delta = v * sum;
 

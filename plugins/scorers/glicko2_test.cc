@@ -73,6 +73,17 @@ TEST(Glicko2Update, WinAgainstEqualRaisesRatingAndLowersDeviation) {
   EXPECT_NEAR(win.deviation, loss.deviation, 1e-9);
 }
 
+TEST(Glicko2Update, HopelessMismatchStaysFinite) {
+  glicko2::Rating player{1500, 50, 0.06};
+  glicko2::Rating after =
+      glicko2::Update(player, {{1e7, 30, 0}, {-1e7, 30, 1}}, 0.5);
+  EXPECT_TRUE(std::isfinite(after.rating));
+  EXPECT_TRUE(std::isfinite(after.deviation));
+  EXPECT_TRUE(std::isfinite(after.volatility));
+  EXPECT_EQ(after.rating, 1500);
+  EXPECT_GT(after.deviation, 50);
+}
+
 std::unique_ptr<Scorer> Make(const std::string& params) {
   auto scorer =
       MakeScorer("glicko2", BoardWith(ParseText<v1::Glicko2Params>(params)));
