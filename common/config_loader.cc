@@ -1,5 +1,6 @@
 #include "common/config_loader.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -470,6 +471,13 @@ absl::StatusOr<v1::StatsTrackerConfig> ParseConfigText(
 }
 
 absl::StatusOr<v1::StatsTrackerConfig> LoadConfigFile(const std::string& path) {
+  struct stat info;
+  if (stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path,
+        ": is a directory; --config names a file (e.g. "
+        "config/development.textproto), --config_dir a directory"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;

@@ -342,6 +342,13 @@ TEST_F(ConfigLoaderTest, LoadsFilesAndModes) {
                                dir + "/production.textproto: no such file"))
       << missing.status();
 
+  auto directory = LoadConfigFile(dir);
+  ASSERT_FALSE(directory.ok());
+  EXPECT_EQ(directory.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(
+      absl::StartsWith(directory.status().message(), dir + ": is a directory"))
+      << directory.status();
+
   auto bad_mode = LoadConfigForMode("staging", dir);
   ASSERT_FALSE(bad_mode.ok());
   EXPECT_EQ(bad_mode.status().code(), absl::StatusCode::kInvalidArgument);
