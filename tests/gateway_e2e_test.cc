@@ -23,6 +23,7 @@
 #include "server/gateway/testing/http_client.h"
 #include "statstracker/v1/admin.grpc.pb.h"
 #include "statstracker/v1/leaderboard.grpc.pb.h"
+#include "statstracker/v1/plugin_params.pb.h"
 #include "statstracker/v1/stats.grpc.pb.h"
 #include "tests/server_board_seed.h"
 #include "tests/server_stack.h"
@@ -34,6 +35,12 @@ namespace {
 using gateway::testing::RunCurl;
 using google::protobuf::Message;
 using ::testing::HasSubstr;
+
+// Board configs in REST replies carry plugin params in Any fields; the JSON
+// parser resolves their types from the generated pool, so the test links
+// them in (the server does the same through //plugins:builtin).
+[[maybe_unused]] const google::protobuf::Descriptor* const kPluginParams =
+    v1::CumulativePointsParams::descriptor();
 
 std::unique_ptr<grpc::ClientContext> Ctx() {
   auto ctx = std::make_unique<grpc::ClientContext>();

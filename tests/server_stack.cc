@@ -131,13 +131,24 @@ int ChildProcess::Stop() {
 
 ChildProcess::~ChildProcess() { Stop(); }
 
+// The live page's directory. In Bazel's runfiles server/web/ holds symlinks
+// into the source tree, which the gateway refuses to follow out of its web
+// root, so pass the directory the files really live in.
+static std::string WebRoot() {
+  char* real = realpath("server/web/index.html", nullptr);
+  if (real == nullptr) return "server/web";
+  std::string path(real);
+  free(real);
+  return path.substr(0, path.rfind('/'));
+}
+
 absl::Status Stack::StartServer() {
   server.reset();
   auto child = ChildProcess::Start(
       {"server/server", "--config", config_path, "--redis_host", redis->host(),
        "--redis_port", absl::StrCat(redis->port()), "--grpc_address",
        "127.0.0.1:0", "--http_address", "127.0.0.1:0", "--metrics_address",
-       "127.0.0.1:0"},
+       "127.0.0.1:0", "--web_root", WebRoot()},
       "server ready");
   if (!child.ok()) return child.status();
   server = *std::move(child);
