@@ -11,8 +11,9 @@
 //                                       ascending order is best first on every
 //                                       board, whatever its sort order.
 //   st:{g}:lb:<board>:P:members   HASH  player_id -> that player's member
-//   st:{g}:lb:<board>:P:state     HASH  player_id -> scorer state (worker's
-//                                       serialized ScorerState)
+//   st:{g}:lb:<board>:P:state     HASH  player_id -> ScorerState as text:
+//                                       "<score>[;<aux>=<value>]..." ("%.17g",
+//                                       aux sorted; worker/state_codec.h)
 //   st:{g}:lb:<board>:P:distinct  ZSET  one member per distinct stored score
 //                                       (member = FormatScore(stored)), so a
 //                                       dense rank is a ZRANK away
