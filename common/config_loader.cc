@@ -37,7 +37,7 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   }
   void AddWarning(int line, google::protobuf::io::ColumnNumber column,
                   const std::string& message) override {}
-  const std::vector<std::string>& errors() const { return errors_; }
+  const std::vector<std::string>& Errors() const { return errors_; }
 
  private:
   std::vector<std::string> errors_;
@@ -214,7 +214,7 @@ void ApplyDefaults(v1::StatsTrackerConfig* config) {
   if (!worker->has_claim_idle()) SetDuration(worker->mutable_claim_idle(), 60);
   if (worker->max_deliveries() == 0) worker->set_max_deliveries(5);
   if (!worker->has_dedup_window()) {
-    SetDuration(worker->mutable_dedup_window(), 7 * 24 * 3600);
+    SetDuration(worker->mutable_dedup_window(), int64_t{7} * 24 * 3600);
   }
   if (worker->metrics_address().empty()) {
     worker->set_metrics_address("127.0.0.1:9464");
@@ -452,9 +452,9 @@ absl::StatusOr<v1::StatsTrackerConfig> ParseConfigText(
   parser.RecordErrorsTo(&errors);
   const std::string owned(text);
   if (!parser.ParseFromString(owned, &config)) {
-    std::string detail = errors.errors().empty()
+    std::string detail = errors.Errors().empty()
                              ? std::string("unparsable text format")
-                             : absl::StrJoin(errors.errors(), "; ");
+                             : absl::StrJoin(errors.Errors(), "; ");
     return absl::InvalidArgumentError(absl::StrCat(
         source_name, ":", detail,
         " (protobuf text format of statstracker.v1.StatsTrackerConfig, see "

@@ -317,7 +317,7 @@ TEST_F(ConfigLoaderTest, ValidateConfigHasNoFilePrefix) {
 std::string WriteTemp(const std::string& name, const std::string& text) {
   const std::string dir = absl::StrCat(::testing::TempDir(), "/cfg-", getpid());
   mkdir(dir.c_str(), 0700);
-  const std::string path = absl::StrCat(dir, "/", name);
+  std::string path = absl::StrCat(dir, "/", name);
   std::ofstream(path) << text;
   return path;
 }

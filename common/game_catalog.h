@@ -27,7 +27,7 @@ struct BoardRuntime {
 // One game with its boards and stats handlers.
 struct GameRuntime {
   v1::GameConfig config;
-  std::vector<BoardRuntime> boards;  // in config order
+  std::vector<BoardRuntime> boards;                     // in config order
   std::vector<std::unique_ptr<StatsHandler>> handlers;  // in config order
   // Every stat of every handler (stored and derived), in handler order.
   std::vector<StatSpec> stats;

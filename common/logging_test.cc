@@ -111,6 +111,7 @@ TEST(LoggingTest, ConcurrentLinesNeverInterleave) {
   std::string out = CaptureStderr([] {
     InitLogging(v1::LoggingConfig::FORMAT_TEXT, LogLevel::kInfo);
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([t] {
         for (int i = 0; i < kLines; ++i) {

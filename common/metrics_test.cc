@@ -150,6 +150,7 @@ TEST(MetricsTest, ConcurrentIncrementsAllCount) {
   CounterFamily c("c_total", "C.", {"t"});
   HistogramFamily h("h", "H.", {"t"}, {0.5});
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 1000; ++i) {

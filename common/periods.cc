@@ -304,7 +304,8 @@ absl::StatusOr<Period> ParsePeriodId(const v1::LeaderboardConfig& board,
       absl::CivilDay monday;
       if (ok) {
         // Week 1 is the week containing January 4th.
-        monday = IsoMonday(absl::CivilDay(year, 1, 4)) + 7 * (week - 1);
+        monday =
+            IsoMonday(absl::CivilDay(year, 1, 4)) + int64_t{7} * (week - 1);
         int64_t y;
         int w;
         IsoYearWeek(monday, &y, &w);
