@@ -115,6 +115,30 @@ TEST(HttpEndpointTest, StopsServingWhenDestroyed) {
   close(fd);
 }
 
+// Connects to host:port; true if the connection is accepted.
+bool CanConnect(const char* host, int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, host, &addr.sin_addr);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+TEST(HttpEndpointTest, ListensOnTheGivenHostOnly) {
+  auto endpoint = HttpEndpoint::Start("127.0.0.1:0", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain", "ok"};
+  });
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+  const int port = (*endpoint)->port();
+  EXPECT_TRUE(CanConnect("127.0.0.1", port));
+  // Another loopback address reaches the same interface, but nothing
+  // listens there for this port: the socket is bound to 127.0.0.1 only.
+  EXPECT_FALSE(CanConnect("127.0.0.2", port));
+}
+
 TEST(HttpEndpointTest, PortInUseIsUnavailable) {
   auto first = HttpEndpoint::Start(
       "127.0.0.1:0", [](const HttpRequest&) { return HttpResponse{}; });

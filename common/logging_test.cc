@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 
 namespace statstracker {
@@ -57,6 +59,29 @@ TEST(LoggingTest, JsonLineEscapes) {
                     "say \"hi\"\\\n", {{"k\"ey", std::string("a\x01\tb", 4)}}),
       "{\"ts\":\"2026-11-25T21:50:01.123Z\",\"level\":\"error\","
       "\"msg\":\"say \\\"hi\\\"\\\\\\n\",\"k\\\"ey\":\"a\\u0001\\tb\"}\n");
+}
+
+// Every byte a message or field may carry gives a line that a JSON parser
+// accepts, with the original text back.
+TEST(LoggingTest, JsonLinesParseBack) {
+  std::string nasty;
+  for (int c = 1; c < 0x80; ++c) nasty.push_back(static_cast<char>(c));
+  nasty += "\xC3\xBC\xE2\x82\xAC";  // ü €
+  std::string line =
+      FormatLogLine(v1::LoggingConfig::FORMAT_JSON, kWhen, LogLevel::kInfo,
+                    nasty, {{"field", nasty}, {"quote\"key", "v"}});
+  ASSERT_EQ(line.back(), '\n');
+  line.pop_back();
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  google::protobuf::Struct parsed;
+  auto status = google::protobuf::util::JsonStringToMessage(line, &parsed);
+  ASSERT_TRUE(status.ok()) << status << "\n" << line;
+  const auto& fields = parsed.fields();
+  EXPECT_EQ(fields.at("ts").string_value(), "2026-11-25T21:50:01.123Z");
+  EXPECT_EQ(fields.at("level").string_value(), "info");
+  EXPECT_EQ(fields.at("msg").string_value(), nasty);
+  EXPECT_EQ(fields.at("field").string_value(), nasty);
+  EXPECT_EQ(fields.at("quote\"key").string_value(), "v");
 }
 
 TEST(LoggingTest, JsonKeepsUtf8) {
