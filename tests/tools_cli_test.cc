@@ -172,6 +172,12 @@ TEST(CliPieces, TableAlignsColumnsAndNumbers) {
   EXPECT_EQ(t, "RANK  PLAYER\n----  ------\n   1  alice\n  10  bob\n");
   EXPECT_EQ(cli::FormatNumber(1520), "1520");
   EXPECT_EQ(cli::FormatNumber(0.1), "0.1");
+  EXPECT_EQ(cli::FormatNumber(1643.5317151819754), "1643.53");
+  EXPECT_EQ(cli::FormatNumber(1638.59593661769), "1638.60");
+  EXPECT_EQ(cli::FormatNumber(0.73684210526315785), "0.736842");
+  EXPECT_EQ(cli::FormatNumber(83.456), "83.456");
+  EXPECT_EQ(cli::FormatNumber(1234567.25), "1234567.25");
+  EXPECT_EQ(cli::FormatNumber(-7), "-7");
 }
 
 TEST(CliPieces, ProgressLineHasRateAndEta) {

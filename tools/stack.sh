@@ -8,19 +8,23 @@
 #   tools/stack.sh logs    follow the logs
 # Ports: Redis 6390, gRPC 50051, REST + page 8080, metrics 9464 (worker) and
 # 9465 (server); override with STATS_REDIS_PORT, STATS_GRPC_PORT,
-# STATS_HTTP_PORT. A crash leaves stale pid files; start/stop notice and clean
-# them up.
+# STATS_HTTP_PORT, STATS_WORKER_METRICS_PORT, STATS_SERVER_METRICS_PORT.
+# STATS_STACK_DIR (default .stack) holds data, logs and pid files, so a
+# second stack (e.g. for benchmarks) can run beside the first with its own
+# directory and ports. A crash leaves stale pid files; start/stop notice and
+# clean them up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
-STACK="$ROOT/.stack"
+STACK="${STATS_STACK_DIR:-$ROOT/.stack}"
 REDIS_PORT="${STATS_REDIS_PORT:-6390}"
 GRPC_ADDR="127.0.0.1:${STATS_GRPC_PORT:-50051}"
 HTTP_ADDR="127.0.0.1:${STATS_HTTP_PORT:-8080}"
-WORKER_METRICS="127.0.0.1:9464"
-SERVER_METRICS="127.0.0.1:9465"
+WORKER_METRICS="127.0.0.1:${STATS_WORKER_METRICS_PORT:-9464}"
+SERVER_METRICS="127.0.0.1:${STATS_SERVER_METRICS_PORT:-9465}"
 MODE=development
 mkdir -p "$STACK"
+STACK="$(cd "$STACK" && pwd)"
 
 running() {  # running NAME: true if NAME's pid file names a live process
   local pidfile="$STACK/$1.pid" state
@@ -46,7 +50,7 @@ start_redis() {
     --pidfile "$STACK/redis.pid" --logfile "$STACK/redis.log"
   for _ in $(seq 1 50); do
     if redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
-      echo "redis-server running on 127.0.0.1:$REDIS_PORT (data in .stack/)"
+      echo "redis-server running on 127.0.0.1:$REDIS_PORT (data in $STACK)"
       return
     fi
     sleep 0.1
@@ -76,7 +80,7 @@ start_daemon() {
     if ! running "$name"; then break; fi
     sleep 0.1
   done
-  echo "$name did not become ready; last lines of .stack/$name.log:" >&2
+  echo "$name did not become ready; last lines of $STACK/$name.log:" >&2
   tail -n 20 "$STACK/$name.log" >&2
   exit 1
 }
@@ -138,7 +142,7 @@ start() {
     tools/demo/generate.py >"$STACK/demo-season.jsonl"
     "$bin/tools/cli/stats" publish "$STACK/demo-season.jsonl" \
       --redis_port "$REDIS_PORT"
-    echo "published the demo season (.stack/demo-season.jsonl) for arcade and chess"
+    echo "published the demo season ($STACK/demo-season.jsonl) for arcade and chess"
   else
     echo "boards (or the stream) already have data; demo season not republished"
   fi

@@ -17,6 +17,8 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -255,6 +257,12 @@ absl::Status Publish(const std::vector<std::string>& args) {
 
 // ---------------------------------------------------------------- queries
 
+// " (period 2026-W48)" for a periodic board, "" for an all-time one.
+std::string PeriodText(const std::string& period) {
+  if (period.empty() || period == "all") return "";
+  return absl::StrCat(" (period ", period, ")");
+}
+
 std::string Updated(const v1::LeaderboardEntry& e) {
   if (!e.has_updated_at()) return "";
   return google::protobuf::util::TimeUtil::ToString(e.updated_at());
@@ -285,6 +293,13 @@ void PrintEntries(
   std::cout << FormatTable(header, rows);
 }
 
+// SORT_ORDER_DESCENDING -> descending.
+std::string EnumText(const std::string& name, absl::string_view prefix) {
+  std::string text = absl::AsciiStrToLower(
+      absl::StartsWith(name, prefix) ? name.substr(prefix.size()) : name);
+  return text;
+}
+
 absl::Status Boards(const std::vector<std::string>& args) {
   auto s = NeedArgs(args, 1, "boards GAME");
   if (!s.ok()) return s;
@@ -305,8 +320,9 @@ absl::Status Boards(const std::vector<std::string>& args) {
   for (const auto& info : response.leaderboards()) {
     const auto& c = info.config();
     rows.push_back({c.leaderboard_id(), c.scorer(),
-                    v1::SortOrder_Name(c.sort_order()),
-                    v1::TieMode_Name(c.tie_mode()), info.current_period()});
+                    EnumText(v1::SortOrder_Name(c.sort_order()), "SORT_ORDER_"),
+                    EnumText(v1::TieMode_Name(c.tie_mode()), "TIE_MODE_"),
+                    info.current_period()});
   }
   std::cout << FormatTable({"BOARD", "SCORER", "ORDER", "TIES", "PERIOD"},
                            rows);
@@ -332,7 +348,7 @@ absl::Status Top(const std::vector<std::string>& args) {
     std::cout << ToJson(response) << "\n";
     return absl::OkStatus();
   }
-  std::cout << args[0] << "/" << args[1] << " period " << response.period()
+  std::cout << args[0] << "/" << args[1] << PeriodText(response.period())
             << "\n";
   PrintEntries(response.entries(), "");
   if (!response.next_page_token().empty()) {
@@ -441,13 +457,16 @@ absl::Status Count(const std::vector<std::string>& args) {
   if (absl::GetFlag(FLAGS_json)) {
     std::cout << ToJson(response) << "\n";
   } else {
-    std::cout << response.count() << " ranked players (period "
-              << response.period() << ")\n";
+    std::cout << response.count() << " ranked players"
+              << PeriodText(response.period()) << "\n";
   }
   return absl::OkStatus();
 }
 
 std::string StatText(const v1::StatValue& v) {
+  if (v.value_case() == v1::StatValue::kDoubleValue) {
+    return FormatNumber(v.double_value());
+  }
   std::string json = ToJson(v);
   // {"intValue":"3"} -> 3 : the table shows just the value.
   size_t colon = json.find(':');

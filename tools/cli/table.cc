@@ -1,6 +1,7 @@
 #include "tools/cli/table.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "absl/strings/numbers.h"
@@ -48,12 +49,14 @@ std::string FormatTable(const std::vector<std::string>& header,
 }
 
 std::string FormatNumber(double value) {
-  for (int precision = 6; precision <= 17; ++precision) {
-    std::string text = absl::StrFormat("%.*g", precision, value);
-    double back = 0;
-    if (absl::SimpleAtod(text, &back) && back == value) return text;
+  if (!std::isfinite(value)) return absl::StrFormat("%g", value);
+  if (value == std::trunc(value) && std::fabs(value) < 1e15) {
+    return absl::StrFormat("%.0f", value);
   }
-  return absl::StrFormat("%.17g", value);
+  // Ratings and other large values with two decimals (1638.60), small ones
+  // to six significant digits (83.456, 0.736842); never an exponent.
+  if (std::fabs(value) >= 100) return absl::StrFormat("%.2f", value);
+  return absl::StrFormat("%.6g", value);
 }
 
 }  // namespace cli

@@ -12,7 +12,9 @@ namespace cli {
 std::string FormatTable(const std::vector<std::string>& header,
                         const std::vector<std::vector<std::string>>& rows);
 
-// Shortest text that round-trips a score, e.g. "1520" or "12.5".
+// A score or stat for a table: integers exactly ("1520"), other values from
+// 100 up with two decimals ("1638.60"), smaller ones to six significant
+// digits ("83.456", "0.736842"). --json output keeps every digit.
 std::string FormatNumber(double value);
 
 }  // namespace cli
