@@ -19,7 +19,9 @@ absl::StatusOr<absl::TimeZone> LoadZone(const PeriodConfig& period) {
   const std::string name =
       period.time_zone().empty() ? "UTC" : period.time_zone();
   absl::TimeZone tz;
-  if (!absl::LoadTimeZone(name, &tz)) {
+  // "localtime" would make period boundaries depend on the machine's
+  // settings, so two workers could disagree; only named zones are accepted.
+  if (name == "localtime" || !absl::LoadTimeZone(name, &tz)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "period.time_zone: unknown time zone \"", name,
         "\"; use an IANA name such as \"Europe/Berlin\" or \"UTC\" (the "

@@ -307,6 +307,9 @@ TEST(PeriodsTest, ValidatePeriodConfig) {
            Case{"daily {} time_zone: \"Europe/Berln\"",
                 "period.time_zone: unknown time zone \"Europe/Berln\"; use an "
                 "IANA name"},
+           Case{"daily {} time_zone: \"localtime\"",
+                "period.time_zone: unknown time zone \"localtime\""},
+           Case{"daily {} time_zone: \"Etc/GMT+5\"", ""},
            Case{"daily {} retention { seconds: -5 }",
                 "period.retention: must be >= 0"},
            Case{"every_n { days: 0 anchor_date: \"2026-01-01\" }",
