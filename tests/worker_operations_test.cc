@@ -264,6 +264,64 @@ TEST_F(WorkerOperationsTest, PeriodicBoardUsesEventTimeAndRetention) {
   EXPECT_EQ((*worker)->Stop(), 0);
 }
 
+TEST_F(WorkerOperationsTest, EventOutsideEverySeasonCountsOnNoSeasonBoard) {
+  Start();
+  auto path = WriteTempFile("worker-seasons.textproto", R"cfg(
+worker { block { nanos: 100000000 } metrics_address: "127.0.0.1:0" }
+games {
+  game_id: "league"
+  leaderboards {
+    leaderboard_id: "season"
+    scorer: "best_score"
+    period {
+      seasons {
+        seasons { season_id: "s1" start: "2026-01-01" end: "2026-02-01" }
+        seasons { season_id: "s2" start: "2026-03-01" end: "2026-04-01" }
+      }
+    }
+  }
+  leaderboards { leaderboard_id: "alltime" scorer: "best_score" }
+}
+)cfg");
+  ASSERT_TRUE(path.ok());
+  auto worker = StartWorker(*redis_, *path, "seasons");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  absl::TimeZone utc = absl::UTCTimeZone();
+  auto at = [&](int month, int day) {
+    return absl::FromCivil(absl::CivilDay(2026, month, day), utc);
+  };
+  PublishAll({Item(Submission("l1", "league", "ann", 5, at(1, 15))),
+              Item(Submission("l2", "league", "bob", 7, at(2, 15))),
+              Item(Submission("l3", "league", "cid", 9, at(3, 31)))},
+             nullptr);
+  ASSERT_TRUE(WaitDrained(conn_.get(), absl::Seconds(30)).ok());
+  auto s1 = conn_->Command(
+      {"ZRANGE", keys::Board("league", "season", "s1"), "0", "-1"});
+  auto s2 = conn_->Command(
+      {"ZRANGE", keys::Board("league", "season", "s2"), "0", "-1"});
+  auto all = conn_->Command({"ZCARD", keys::Board("league", "alltime", "all")});
+  ASSERT_TRUE(s1.ok() && s2.ok() && all.ok());
+  ASSERT_EQ(s1->elements.size(), 1u);
+  EXPECT_TRUE(absl::EndsWith(s1->elements[0].str, "ann"));
+  ASSERT_EQ(s2->elements.size(), 1u);
+  EXPECT_TRUE(absl::EndsWith(s2->elements[0].str, "cid"));
+  EXPECT_EQ(all->integer, 3) << "bob's event still counts on other boards";
+  auto periods = conn_->Command(
+      {"ZRANGE", keys::BoardPeriods("league", "season"), "0", "-1"});
+  ASSERT_TRUE(periods.ok());
+  ASSERT_EQ(periods->elements.size(), 2u);
+  EXPECT_EQ(periods->elements[0].str, "s1");
+  EXPECT_EQ(periods->elements[1].str, "s2");
+  // No retention: kept forever.
+  auto ttl = conn_->Command({"PTTL", keys::Board("league", "season", "s1")});
+  ASSERT_TRUE(ttl.ok());
+  EXPECT_EQ(ttl->integer, -1);
+  auto dead = ReadDeadLetters(conn_.get());
+  ASSERT_TRUE(dead.ok());
+  EXPECT_TRUE(dead->empty());
+  EXPECT_EQ((*worker)->Stop(), 0);
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace statstracker
