@@ -4,6 +4,7 @@
 #                          the worker and the server, publish the demo season
 #                          (first time only), print the addresses (idempotent)
 #   tools/stack.sh stop    stop everything this script started
+#   tools/stack.sh restart stop, then start (runs freshly built binaries)
 #   tools/stack.sh status  what is running
 #   tools/stack.sh logs    follow the logs
 # Ports: Redis 6390, gRPC 50051, REST + page 8080, metrics 9464 (worker) and
@@ -26,13 +27,41 @@ MODE=development
 mkdir -p "$STACK"
 STACK="$(cd "$STACK" && pwd)"
 
-running() {  # running NAME: true if NAME's pid file names a live process
-  local pidfile="$STACK/$1.pid" state
+# What NAME's command line contains when it is ours: after a crash the pid in
+# a stale pid file can belong to an unrelated process by now.
+signature() {
+  case "$1" in
+    redis) echo "redis-server 127.0.0.1:$REDIS_PORT" ;;
+    worker) echo "/worker/worker" ;;
+    server) echo "/server/server" ;;
+  esac
+}
+
+running() {  # running NAME: true if NAME's pid file names our live process
+  local pidfile="$STACK/$1.pid" pid state args
   [ -f "$pidfile" ] || return 1
+  pid="$(cat "$pidfile")"
   # A killed daemon can linger as a zombie when nothing reaps it (containers);
   # kill -0 would still succeed, so look at the process state too.
-  state="$(ps -o stat= -p "$(cat "$pidfile")" 2>/dev/null || true)"
-  [ -n "$state" ] && [ "${state:0:1}" != Z ]
+  state="$(ps -o stat= -p "$pid" 2>/dev/null || true)"
+  [ -n "$state" ] && [ "${state:0:1}" != Z ] || return 1
+  args="$(ps -o args= -p "$pid" 2>/dev/null || true)"
+  case "$args" in
+    *"$(signature "$1")"*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# Warns when NAME runs an older build than bazel-bin holds (start does not
+# restart what runs; `tools/stack.sh restart` does).
+warn_if_rebuilt() {
+  local name="$1" binary="$2" pid started built
+  pid="$(cat "$STACK/$name.pid")"
+  started="$(date -d "$(ps -o lstart= -p "$pid")" +%s 2>/dev/null || echo 0)"
+  built="$(stat -L -c %Y "$binary" 2>/dev/null || echo 0)"
+  if [ "$built" -gt "$started" ]; then
+    echo "note: $name was rebuilt after it started; tools/stack.sh restart runs the new build"
+  fi
 }
 
 have_worker() { [ -f worker/BUILD ] && grep -q 'name = "worker"' worker/BUILD; }
@@ -66,6 +95,7 @@ start_daemon() {
   shift 2
   if running "$name"; then
     echo "$name already running (pid $(cat "$STACK/$name.pid"))"
+    warn_if_rebuilt "$name" "$3"
     return
   fi
   rm -f "$STACK/$name.pid"
@@ -90,25 +120,36 @@ stop_one() {
     local pid
     pid="$(cat "$STACK/$1.pid")"
     kill "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do running "$1" || break; sleep 0.1; done
+    if running "$1"; then kill -9 "$pid" 2>/dev/null || true; fi
     echo "stopped $1"
   fi
   rm -f "$STACK/$1.pid"
 }
 
-# True when no ranked entry exists yet for the demo games (first start, or the
-# data was wiped): then the demo season is published.
-boards_empty() {
-  [ -z "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'st:{arcade}:lb:*' | head -n 1)" ] &&
-    [ -z "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'st:{chess}:lb:*' | head -n 1)" ]
+# The demo games (those of tools/demo/generate.py that config/$MODE.textproto
+# has) without any ranked entry yet: first start, data wiped, or a game
+# added to the demo since. Their season is then published; the season's
+# event ids are fixed, so the other games' events in it are duplicates the
+# worker skips.
+demo_games_missing() {
+  local game
+  for game in arcade chess racing; do
+    grep -q "game_id: \"$game\"" "config/$MODE.textproto" 2>/dev/null || continue
+    if [ -z "$(redis-cli -p "$REDIS_PORT" --scan --pattern "st:{$game}:lb:*" | head -n 1)" ]; then
+      echo "$game"
+    fi
+  done
 }
 
 start() {
   tools/install_deps.sh
   echo "building //tools:stats"
   bazel build //tools:stats
-  local bin="$ROOT/bazel-bin" built_worker=0 built_server=0
+  # Bazel's own answer, not the bazel-bin symlink: another build in this
+  # checkout with other flags (--config=tsan, -c opt) re-points the symlink.
+  local bin built_worker=0 built_server=0
+  bin="$(bazel info bazel-bin 2>/dev/null)"
   # The worker and server are built only once they and the config exist; a
   # build failure is reported and the rest of the stack still starts.
   if have_config && have_worker; then
@@ -136,15 +177,16 @@ start() {
   else
     missing+=("server")
   fi
-  local stream_len
+  local stream_len missing_games
   stream_len="$(redis-cli -p "$REDIS_PORT" XLEN statstracker:events)"
-  if boards_empty && { running worker || [ "$stream_len" = 0 ]; }; then
+  missing_games="$(demo_games_missing | tr '\n' ' ')"
+  if [ -n "$missing_games" ] && { running worker || [ "$stream_len" = 0 ]; }; then
     tools/demo/generate.py >"$STACK/demo-season.jsonl"
     "$bin/tools/cli/stats" publish "$STACK/demo-season.jsonl" \
       --redis_port "$REDIS_PORT"
-    echo "published the demo season ($STACK/demo-season.jsonl) for arcade and chess"
+    echo "published the demo season ($STACK/demo-season.jsonl) for: ${missing_games% }"
   else
-    echo "boards (or the stream) already have data; demo season not republished"
+    echo "demo boards (or the stream) already have data; demo season not republished"
   fi
   echo
   echo "Redis      127.0.0.1:$REDIS_PORT   (redis-cli -p $REDIS_PORT)"
@@ -161,12 +203,18 @@ start() {
   echo "Logs       tools/stack.sh logs      Stop: tools/stack.sh stop"
 }
 
+stop() {
+  stop_one server
+  stop_one worker
+  stop_one redis
+}
+
 case "${1:-start}" in
   start) start ;;
-  stop)
-    stop_one server
-    stop_one worker
-    stop_one redis
+  stop) stop ;;
+  restart)
+    stop
+    start
     ;;
   status)
     for name in redis worker server; do
@@ -177,7 +225,7 @@ case "${1:-start}" in
     exec tail -F "$STACK"/*.log
     ;;
   *)
-    echo "usage: tools/stack.sh start|stop|status|logs" >&2
+    echo "usage: tools/stack.sh start|stop|restart|status|logs" >&2
     exit 2
     ;;
 esac

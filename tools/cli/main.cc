@@ -29,6 +29,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/statstracker/examples/racing/v1/racing.pb.h"
 #include "proto/statstracker/v1/admin.grpc.pb.h"
 #include "proto/statstracker/v1/leaderboard.grpc.pb.h"
 #include "proto/statstracker/v1/stats.grpc.pb.h"
@@ -796,6 +797,13 @@ absl::Status Run(const std::vector<std::string>& argv) {
 }  // namespace statstracker
 
 int main(int argc, char** argv) {
+  // Message types `publish` can read inside GameEvent.custom (an Any) in
+  // JSON or text: referencing them keeps the linker from dropping their
+  // descriptors. Add a game's own event types here.
+  const google::protobuf::Message* custom_event_types[] = {
+      &statstracker::examples::racing::v1::LapCompleted::default_instance(),
+  };
+  (void)custom_event_types;
   absl::SetProgramUsageMessage(statstracker::cli::kUsage);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   std::vector<std::string> args(positional.begin() + 1, positional.end());

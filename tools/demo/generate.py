@@ -3,7 +3,9 @@
 
 One GameEvent per line in protobuf's JSON mapping (what `stats publish` reads):
   * "arcade" (best score): 60 players submit 600 scores over the last 14 days;
-  * "chess" (Elo): 40 players play 400 matches (win, loss or draw).
+  * "chess" (Elo): 40 players play 400 matches (win, loss or draw);
+  * "racing" (the example plugin, plugins/examples/racing/): 20 drivers
+    drive 300 laps at Monza and Spa (LapCompleted in GameEvent.custom).
 The same seed gives the same file, so event ids are stable and republishing
 the season is a no-op for the worker's duplicate check.
 
@@ -73,6 +75,30 @@ def main():
                     {"playerId": player(100 + a), "outcome": oa},
                     {"playerId": player(100 + b), "outcome": ob},
                 ],
+            },
+        }, separators=(",", ":")) + "\n")
+    # Racing (the example plugin): laps in GameEvent.custom, an Any holding a
+    # statstracker.examples.racing.v1.LapCompleted. Drawn after the other
+    # games so their events stay the same as before racing was added.
+    for n in range(300):
+        d = rng.randrange(20)
+        track = "monza" if rng.random() < 0.7 else "spa"
+        base = 81000 if track == "monza" else 104000
+        lap = int(base + 250 * (d % 10) + abs(rng.gauss(0, 1500)))
+        t = start + n * (end - start) // 300 + 120
+        out.write(json.dumps({
+            "eventId": "demo-racing-%d-%04d" % (args.seed, n),
+            "gameId": "racing",
+            "occurredAt": stamp(t),
+            "custom": {
+                "@type": "type.googleapis.com/"
+                         "statstracker.examples.racing.v1.LapCompleted",
+                "playerId": player(200 + d),
+                "trackId": track,
+                "lapTimeMs": str(lap),
+                "lapNumber": 1 + n % 12,
+                "distanceM": 5793 if track == "monza" else 7004,
+                "invalidated": rng.random() < 0.05,
             },
         }, separators=(",", ":")) + "\n")
 
