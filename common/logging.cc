@@ -1,12 +1,12 @@
 #include "common/logging.h"
 
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -14,7 +14,7 @@ namespace statstracker {
 namespace {
 
 struct LogState {
-  absl::Mutex mu;
+  std::mutex mu;  // std::mutex so TSan sees it (see common/metrics.h)
   v1::LoggingConfig::Format format = v1::LoggingConfig::FORMAT_TEXT;
   LogLevel min_level = LogLevel::kInfo;
 };
@@ -147,7 +147,7 @@ absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view text) {
 
 void InitLogging(v1::LoggingConfig::Format format, LogLevel min_level) {
   LogState& state = State();
-  absl::MutexLock lock(&state.mu);
+  std::lock_guard<std::mutex> lock(state.mu);
   state.format = format == v1::LoggingConfig::FORMAT_JSON
                      ? v1::LoggingConfig::FORMAT_JSON
                      : v1::LoggingConfig::FORMAT_TEXT;
@@ -158,13 +158,13 @@ void Log(LogLevel level, absl::string_view message, const LogFields& fields) {
   LogState& state = State();
   v1::LoggingConfig::Format format;
   {
-    absl::MutexLock lock(&state.mu);
+    std::lock_guard<std::mutex> lock(state.mu);
     if (static_cast<int>(level) < static_cast<int>(state.min_level)) return;
     format = state.format;
   }
   std::string line = FormatLogLine(format, absl::Now(), level, message, fields);
   // One fwrite per line under the lock: lines from threads never interleave.
-  absl::MutexLock lock(&state.mu);
+  std::lock_guard<std::mutex> lock(state.mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -99,20 +100,20 @@ CounterFamily::CounterFamily(std::string name, std::string help,
 void CounterFamily::Increment(const std::vector<std::string>& label_values,
                               double by) {
   if (!(by >= 0)) return;  // counters only go up; also drops NaN
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   values_[Normalize(label_values, label_names_.size())] += by;
 }
 
 double CounterFamily::Value(
     const std::vector<std::string>& label_values) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = values_.find(Normalize(label_values, label_names_.size()));
   return it == values_.end() ? 0 : it->second;
 }
 
 void CounterFamily::Render(std::string* out) const {
   RenderHeader(name_, help_, "counter", out);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [labels, value] : values_) {
     absl::StrAppend(out, name_, LabelSet(label_names_, labels), " ",
                     FormatValue(value), "\n");
@@ -127,19 +128,19 @@ GaugeFamily::GaugeFamily(std::string name, std::string help,
 
 void GaugeFamily::Set(const std::vector<std::string>& label_values,
                       double value) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   values_[Normalize(label_values, label_names_.size())] = value;
 }
 
 double GaugeFamily::Value(const std::vector<std::string>& label_values) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = values_.find(Normalize(label_values, label_names_.size()));
   return it == values_.end() ? 0 : it->second;
 }
 
 void GaugeFamily::Render(std::string* out) const {
   RenderHeader(name_, help_, "gauge", out);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [labels, value] : values_) {
     absl::StrAppend(out, name_, LabelSet(label_names_, labels), " ",
                     FormatValue(value), "\n");
@@ -156,7 +157,7 @@ HistogramFamily::HistogramFamily(std::string name, std::string help,
 
 void HistogramFamily::Observe(const std::vector<std::string>& label_values,
                               double value) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Series& s = series_[Normalize(label_values, label_names_.size())];
   if (s.buckets.empty()) s.buckets.assign(bounds_.size() + 1, 0);
   size_t i = 0;
@@ -168,14 +169,14 @@ void HistogramFamily::Observe(const std::vector<std::string>& label_values,
 
 uint64_t HistogramFamily::Count(
     const std::vector<std::string>& label_values) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = series_.find(Normalize(label_values, label_names_.size()));
   return it == series_.end() ? 0 : it->second.count;
 }
 
 void HistogramFamily::Render(std::string* out) const {
   RenderHeader(name_, help_, "histogram", out);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [labels, s] : series_) {
     uint64_t cumulative = 0;
     for (size_t i = 0; i <= bounds_.size(); ++i) {
@@ -195,7 +196,7 @@ void HistogramFamily::Render(std::string* out) const {
 CounterFamily* MetricsRegistry::AddCounter(
     const std::string& name, const std::string& help,
     const std::vector<std::string>& label_names) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   counters_.push_back(std::make_unique<CounterFamily>(name, help, label_names));
   order_.emplace_back(0, counters_.size() - 1);
   return counters_.back().get();
@@ -204,7 +205,7 @@ CounterFamily* MetricsRegistry::AddCounter(
 GaugeFamily* MetricsRegistry::AddGauge(
     const std::string& name, const std::string& help,
     const std::vector<std::string>& label_names) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   gauges_.push_back(std::make_unique<GaugeFamily>(name, help, label_names));
   order_.emplace_back(1, gauges_.size() - 1);
   return gauges_.back().get();
@@ -214,7 +215,7 @@ HistogramFamily* MetricsRegistry::AddHistogram(
     const std::string& name, const std::string& help,
     const std::vector<std::string>& label_names,
     const std::vector<double>& bounds) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   histograms_.push_back(
       std::make_unique<HistogramFamily>(name, help, label_names, bounds));
   order_.emplace_back(2, histograms_.size() - 1);
@@ -222,21 +223,21 @@ HistogramFamily* MetricsRegistry::AddHistogram(
 }
 
 void MetricsRegistry::AddCollector(std::function<void()> collector) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   collectors_.push_back(std::move(collector));
 }
 
 std::string MetricsRegistry::RenderText() {
   std::vector<std::function<void()>> collectors;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     collectors = collectors_;
   }
   // Collectors run without the registry lock: they update families, which
   // have their own locks, and may take time (a Redis round trip).
   for (const auto& collect : collectors) collect();
   std::string out;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [kind, index] : order_) {
     switch (kind) {
       case 0:

@@ -1,6 +1,7 @@
 #include "server/health_checker.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace statstracker {
 namespace server {
@@ -13,7 +14,11 @@ RedisHealthChecker::RedisHealthChecker(RedisPool::Options options,
       on_change_(std::move(on_change)) {}
 
 RedisHealthChecker::~RedisHealthChecker() {
-  stop_.Notify();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -23,7 +28,7 @@ void RedisHealthChecker::Start() {
 }
 
 bool RedisHealthChecker::up() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return up_;
 }
 
@@ -44,7 +49,7 @@ bool RedisHealthChecker::Probe() {
 
 void RedisHealthChecker::Report(bool up) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (known_ && up_ == up) return;
     known_ = true;
     up_ = up;
@@ -53,7 +58,12 @@ void RedisHealthChecker::Report(bool up) {
 }
 
 void RedisHealthChecker::Loop() {
-  while (!stop_.WaitForNotificationWithTimeout(interval_)) {
+  const auto interval = absl::ToChronoMilliseconds(interval_);
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (stop_cv_.wait_for(lock, interval, [this] { return stop_; })) return;
+    }
     Report(Probe());
   }
 }

@@ -1,12 +1,13 @@
 #ifndef STATSTRACKER_SERVER_HEALTH_CHECKER_H_
 #define STATSTRACKER_SERVER_HEALTH_CHECKER_H_
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
 
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "server/redis_pool.h"
 
@@ -38,10 +39,13 @@ class RedisHealthChecker {
   const absl::Duration interval_;
   const std::function<void(bool)> on_change_;
   std::unique_ptr<RedisConnection> conn_;  // only the checker thread uses it
-  mutable absl::Mutex mu_;
+  // std::mutex / std::condition_variable so TSan sees them (see
+  // common/metrics.h).
+  mutable std::mutex mu_;
   bool known_ ABSL_GUARDED_BY(mu_) = false;
   bool up_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Notification stop_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::condition_variable stop_cv_;  // signalled when stop_ becomes true
   std::thread thread_;
 };
 

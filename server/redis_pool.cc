@@ -18,7 +18,7 @@ RedisPool::Lease::~Lease() {
 absl::StatusOr<RedisPool::Lease> RedisPool::Acquire() {
   uint64_t generation;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     generation = generation_;
     if (!idle_.empty()) {
       std::unique_ptr<RedisConnection> conn = std::move(idle_.back());
@@ -36,7 +36,7 @@ absl::StatusOr<RedisPool::Lease> RedisPool::Acquire() {
 void RedisPool::Release(std::unique_ptr<RedisConnection> conn,
                         uint64_t generation) {
   if (conn->broken()) return;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (generation != generation_ ||
       static_cast<int>(idle_.size()) >= options_.max_idle) {
     return;
@@ -46,7 +46,7 @@ void RedisPool::Release(std::unique_ptr<RedisConnection> conn,
 
 void RedisPool::InvalidateIdle() {
   std::vector<std::unique_ptr<RedisConnection>> dropped;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   ++generation_;
   dropped.swap(idle_);
 }

@@ -1078,7 +1078,7 @@ absl::Status Worker::ApplyGame(const GameRuntime& game,
 }
 
 void Worker::CollectGauges() {
-  absl::MutexLock lock(&gauge_mu_);
+  std::lock_guard<std::mutex> lock(gauge_mu_);
   if (gauge_conn_ == nullptr || gauge_conn_->broken()) {
     absl::Duration timeout = FromProto(config_.redis().timeout());
     if (timeout <= absl::ZeroDuration()) timeout = absl::Seconds(2);

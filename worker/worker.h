@@ -22,11 +22,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
@@ -149,7 +151,7 @@ class Worker {
   std::map<StreamId, Entry> work_;
   absl::flat_hash_map<std::string, std::string> game_of_entry_;  // cache
 
-  absl::Mutex gauge_mu_;
+  std::mutex gauge_mu_;  // std::mutex so TSan sees it (see common/metrics.h)
   std::unique_ptr<RedisConnection> gauge_conn_ ABSL_GUARDED_BY(gauge_mu_);
 };
 
