@@ -68,8 +68,10 @@ absl::StatusOr<v1::GameEvent> ParseEventLine(absl::string_view line,
     auto status = google::protobuf::util::JsonStringToMessage(
         std::string(trimmed), &event, options);
     if (!status.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("line ", line_number, " (json): ", status.ToString()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "line ", line_number, " (json): ", std::string(status.message()),
+          " (fields use the protobuf JSON names, e.g. "
+          "\"eventId\", \"scoreSubmitted\")"));
     }
   } else {
     google::protobuf::TextFormat::Parser parser;

@@ -205,10 +205,10 @@ absl::Status Publish(const std::vector<std::string>& args) {
       v1::PublishEventsResponse response;
       grpc::ClientContext context;
       PrepareContext(&context);
-      auto s = FromGrpc(stub->PublishEvents(&context, request, &response),
-                        absl::StrCat("PublishEvents (events from line of "
-                                     "event #",
-                                     i + 1, ")"));
+      auto s = FromGrpc(
+          stub->PublishEvents(&context, request, &response),
+          absl::StrCat("PublishEvents (the batch starting at event #", i + 1,
+                       "; ", ids.size(), " events before it were published)"));
       if (!s.ok()) return s;
       for (const auto& id : response.stream_ids()) ids.push_back(id);
       bar.Update(ids.size());
@@ -247,7 +247,8 @@ absl::Status Publish(const std::vector<std::string>& args) {
     std::cout << "{\"published\":" << ids.size() << ",\"streamIds\":["
               << absl::StrJoin(quoted, ",") << "]}\n";
   } else {
-    std::cout << "published " << ids.size() << " events"
+    std::cout << "published " << ids.size()
+              << (ids.size() == 1 ? " event" : " events")
               << (ids.empty() ? ""
                               : absl::StrCat(" (", ids.front(), " .. ",
                                              ids.back(), ")"))
@@ -621,7 +622,8 @@ absl::Status DeadLetterList(RedisConnection* conn) {
   }
   std::cout << FormatTable({"ID", "GAME", "EVENT", "DELIVERIES", "REASON"},
                            rows);
-  std::cout << total->integer << " entries in " << dead << "\n";
+  std::cout << total->integer << (total->integer == 1 ? " entry" : " entries")
+            << " in " << dead << "\n";
   return absl::OkStatus();
 }
 
@@ -687,8 +689,8 @@ absl::Status DeadLetterRequeue(RedisConnection* conn,
     std::cout << "{\"requeued\":[" << absl::StrJoin(items, ",") << "]}\n";
   } else {
     std::cout << FormatTable({"DEAD-LETTER ID", "NEW STREAM ID"}, rows);
-    std::cout << "requeued " << moved << " entries to "
-              << absl::GetFlag(FLAGS_stream) << "\n";
+    std::cout << "requeued " << moved << (moved == 1 ? " entry" : " entries")
+              << " to " << absl::GetFlag(FLAGS_stream) << "\n";
   }
   return absl::OkStatus();
 }
