@@ -229,6 +229,8 @@ TEST_F(WorkerOperationsTest, PeriodicBoardUsesEventTimeAndRetention) {
       Item(Submission("p2", "arcade", "ann", 30, t0)),
       Item(Submission("p3", "arcade", "bob", 20, t2)),
       Item(Submission("p4", "arcade", "ann", 5, t1)),
+      // Past the daily board's 10-day retention: on no daily board.
+      Item(Submission("p5", "arcade", "cid", 50, t2 - absl::Hours(24 * 30))),
   };
   ExpectedState expected;
   PublishAll(items, &expected);
@@ -257,6 +259,10 @@ TEST_F(WorkerOperationsTest, PeriodicBoardUsesEventTimeAndRetention) {
               absl::StrCat(absl::ToUnixSeconds(absl::FromCivil(day, utc))))
         << id;
   }
+  auto periods =
+      conn_->Command({"ZCARD", keys::BoardPeriods("arcade", "daily")});
+  ASSERT_TRUE(periods.ok());
+  EXPECT_EQ(periods->integer, 3) << "no period past its retention";
   // All-time boards have no expiry.
   auto ttl = conn_->Command({"PTTL", keys::Board("arcade", "high", "all")});
   ASSERT_TRUE(ttl.ok());

@@ -401,7 +401,14 @@ void ExpectedState::Add(const StreamItem& item, const std::string& stream_id) {
       best(Key("arcade", "laps", "all"), true);
       if (laps_only) continue;
       best(Key("arcade", "high", "all"), false);
-      best(Key("arcade", "daily", day), false);
+      // The daily board keeps a day for 10 days after it ends; older
+      // events count on no daily board.
+      absl::CivilDay civil = absl::ToCivilDay(t, absl::UTCTimeZone());
+      if (absl::FromCivil(civil + 1, absl::UTCTimeZone()) +
+              absl::Seconds(864000) >
+          absl::Now()) {
+        best(Key("arcade", "daily", day), false);
+      }
       std::string total = Key("arcade", "total", "all");
       auto it = boards_[total].find(s.player);
       if (it == boards_[total].end()) {

@@ -323,7 +323,11 @@ absl::Status Worker::Step(bool stopping) {
     status = ReadNew(/*block=*/work_.empty());
     if (!status.ok()) return status;
   }
-  if (work_.empty()) return absl::OkStatus();
+  if (work_.empty()) {
+    // Without a blocking read (block 0) do not spin on an empty stream.
+    if (block_ <= absl::ZeroDuration()) absl::SleepFor(absl::Milliseconds(10));
+    return absl::OkStatus();
+  }
   bool progress = false;
   absl::Time start = absl::Now();
   status = ProcessWork(&progress);
@@ -718,6 +722,10 @@ absl::Status Worker::ApplyGame(const GameRuntime& game,
         if (board.config.has_period()) {
           auto p = PeriodAt(board.config, EventTime(event));
           if (!p.ok()) continue;  // outside every season: counts in none
+          std::optional<absl::Time> expiry = PeriodExpiry(board.config, *p);
+          // A period already past its retention would be written only to
+          // expire at once (and leave its id in the periods index).
+          if (expiry.has_value() && *expiry <= absl::Now()) continue;
           period = p->id;
           info = *std::move(p);
         }
