@@ -31,7 +31,7 @@ STACK="$(cd "$STACK" && pwd)"
 # a stale pid file can belong to an unrelated process by now.
 signature() {
   case "$1" in
-    redis) echo "redis-server 127.0.0.1:$REDIS_PORT" ;;
+    redis) echo "redis-server " ;;
     worker) echo "/worker/worker" ;;
     server) echo "/server/server" ;;
   esac
