@@ -191,7 +191,7 @@ start() {
   echo
   echo "Redis      127.0.0.1:$REDIS_PORT   (redis-cli -p $REDIS_PORT)"
   if [ ${#missing[@]} -eq 0 ]; then
-    echo "gRPC       $GRPC_ADDR   (bazel-bin/tools/cli/stats top arcade <board> --server $GRPC_ADDR)"
+    echo "gRPC       $GRPC_ADDR   (bazel-bin/tools/cli/stats top arcade high --server $GRPC_ADDR)"
     echo "REST       http://$HTTP_ADDR/v1/games/arcade/leaderboards"
     echo "Page       http://$HTTP_ADDR/"
     echo "Metrics    http://$WORKER_METRICS/metrics (worker), http://$SERVER_METRICS/metrics (server)"
@@ -200,7 +200,9 @@ start() {
     echo "events published now wait in the stream until the worker starts."
   fi
   echo "CLI        bazel-bin/tools/cli/stats help"
-  echo "Logs       tools/stack.sh logs      Stop: tools/stack.sh stop"
+  local env=""
+  [ -n "${STATS_STACK_DIR:-}" ] && env="STATS_STACK_DIR=$STACK "
+  echo "Logs       ${env}tools/stack.sh logs      Stop: ${env}tools/stack.sh stop"
 }
 
 stop() {
