@@ -74,9 +74,8 @@ int Run() {
 
   v1::LoggingConfig::Format format = config->logging().format();
   if (format == v1::LoggingConfig::FORMAT_UNSPECIFIED) {
-    format = mode == "production" && absl::GetFlag(FLAGS_config).empty()
-                 ? v1::LoggingConfig::FORMAT_JSON
-                 : v1::LoggingConfig::FORMAT_TEXT;
+    format = mode == "production" ? v1::LoggingConfig::FORMAT_JSON
+                                  : v1::LoggingConfig::FORMAT_TEXT;
   }
   auto level = ParseLogLevel(
       config->logging().level().empty() ? "info" : config->logging().level());
