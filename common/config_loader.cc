@@ -97,7 +97,7 @@ absl::Status Invalid(absl::string_view field, absl::string_view problem) {
 // "host:port" with a numeric port 0..65535 ("[v6]:port" too).
 absl::Status CheckAddress(absl::string_view field, const std::string& address,
                           bool allow_empty) {
-  if (address.empty()) {
+  if (address.empty() || address == "off") {
     if (allow_empty) return absl::OkStatus();
     return Invalid(field,
                    "must not be empty; use host:port, e.g. "
@@ -467,6 +467,14 @@ absl::StatusOr<v1::StatsTrackerConfig> ParseConfigText(
   absl::StatusOr<std::unique_ptr<GameCatalog>> catalog =
       GameCatalog::Build(config);
   if (!catalog.ok()) return WithPrefix(source_name, catalog.status());
+  // "off" turns an optional endpoint off; the binaries treat an empty address
+  // as off (empty in the file means the default, filled in above).
+  for (std::string* address :
+       {config.mutable_worker()->mutable_metrics_address(),
+        config.mutable_server()->mutable_http_address(),
+        config.mutable_server()->mutable_metrics_address()}) {
+    if (*address == "off") address->clear();
+  }
   return config;
 }
 

@@ -122,6 +122,23 @@ TEST_F(ConfigLoaderTest, AppliesDocumentedDefaults) {
   EXPECT_EQ(config->games_size(), 2);
 }
 
+TEST_F(ConfigLoaderTest, OffTurnsOptionalEndpointsOff) {
+  auto config = ParseConfigText(
+      absl::StrCat("worker { metrics_address: \"off\" } server { "
+                   "http_address: \"off\" metrics_address: \"off\" }",
+                   kMinimal),
+      "mem.textproto");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->worker().metrics_address(), "");
+  EXPECT_EQ(config->server().http_address(), "");
+  EXPECT_EQ(config->server().metrics_address(), "");
+  // The gRPC port is not optional.
+  auto no_grpc = ParseConfigText(
+      absl::StrCat("server { grpc_address: \"off\" }", kMinimal),
+      "mem.textproto");
+  EXPECT_FALSE(no_grpc.ok());
+}
+
 TEST_F(ConfigLoaderTest, DefaultsKeepSetValuesAndAreIdempotent) {
   v1::StatsTrackerConfig config;
   ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(

@@ -28,9 +28,11 @@ ABSL_FLAG(int, redis_port, 0, "Overrides redis.port when > 0");
 ABSL_FLAG(std::string, grpc_address, "",
           "Overrides server.grpc_address (host:port; port 0 picks a free one)");
 ABSL_FLAG(std::string, http_address, "",
-          "Overrides server.http_address, the REST gateway's host:port");
-ABSL_FLAG(std::string, metrics_address, "",
-          "Overrides server.metrics_address, the /metrics host:port");
+          "Overrides server.http_address, the REST gateway's host:port "
+          "(\"off\": none)");
+ABSL_FLAG(
+    std::string, metrics_address, "",
+    "Overrides server.metrics_address, the /metrics host:port (\"off\": none)");
 ABSL_FLAG(std::string, web_root, "server/web",
           "Directory of the live page the gateway serves at /");
 
@@ -60,10 +62,12 @@ int Run() {
     sc->set_grpc_address(absl::GetFlag(FLAGS_grpc_address));
   }
   if (!absl::GetFlag(FLAGS_http_address).empty()) {
-    sc->set_http_address(absl::GetFlag(FLAGS_http_address));
+    const std::string value = absl::GetFlag(FLAGS_http_address);
+    sc->set_http_address(value == "off" ? "" : value);  // "off": not served
   }
   if (!absl::GetFlag(FLAGS_metrics_address).empty()) {
-    sc->set_metrics_address(absl::GetFlag(FLAGS_metrics_address));
+    const std::string value = absl::GetFlag(FLAGS_metrics_address);
+    sc->set_metrics_address(value == "off" ? "" : value);  // "off": not served
   }
 
   v1::LoggingConfig::Format format = config->logging().format();

@@ -14,9 +14,9 @@
 #include <stdio.h>
 
 #include <algorithm>
-#include <map>
 #include <atomic>
 #include <iostream>
+#include <map>
 #include <random>
 #include <string>
 #include <thread>
@@ -24,9 +24,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/keys.h"
