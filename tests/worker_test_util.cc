@@ -664,15 +664,29 @@ absl::Status WaitDrained(RedisConnection* conn, absl::Duration timeout) {
   while (absl::Now() < deadline) {
     auto reply = conn->Command({"XINFO", "GROUPS", kStream});
     if (!reply.ok()) return reply.status();
+    auto stream = conn->Command({"XINFO", "STREAM", kStream});
+    if (!stream.ok()) return stream.status();
+    std::string last_generated;
+    for (size_t i = 0; i + 1 < stream->elements.size(); i += 2) {
+      if (stream->elements[i].str == "last-generated-id") {
+        last_generated = stream->elements[i + 1].str;
+      }
+    }
     for (const RedisReply& group : reply->elements) {
       std::map<std::string, const RedisReply*> f;
       for (size_t i = 0; i + 1 < group.elements.size(); i += 2) {
         f[group.elements[i].str] = &group.elements[i + 1];
       }
       if (f.count("name") == 0 || f["name"]->str != kGroup) continue;
-      if (f.count("pending") && f.count("lag") && f["pending"]->integer == 0 &&
-          f["lag"]->type == RedisReply::Type::kInteger &&
-          f["lag"]->integer == 0) {
+      // Drained: nothing pending and every entry delivered. Redis 7.0's
+      // "lag" can stay wrong after an AOF restart, so the last delivered id
+      // equal to the stream's last id also counts.
+      bool delivered =
+          (f.count("lag") && f["lag"]->type == RedisReply::Type::kInteger &&
+           f["lag"]->integer == 0) ||
+          (f.count("last-delivered-id") &&
+           f["last-delivered-id"]->str == last_generated);
+      if (f.count("pending") && f["pending"]->integer == 0 && delivered) {
         return absl::OkStatus();
       }
       last = group.DebugString();

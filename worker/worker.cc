@@ -1096,9 +1096,15 @@ void Worker::CollectGauges() {
     if (!conn.ok()) return;
     gauge_conn_ = *std::move(conn);
   }
-  auto reply = gauge_conn_->Command({"XINFO", "GROUPS", stream_});
-  if (!reply.ok() || !IsArray(*reply)) return;
-  for (const RedisReply& group : reply->elements) {
+  auto replies = gauge_conn_->Pipeline(
+      {{"XINFO", "GROUPS", stream_}, {"XINFO", "STREAM", stream_}});
+  if (!replies.ok() || !IsArray((*replies)[0])) return;
+  std::string last_generated;
+  const auto& s = (*replies)[1].elements;
+  for (size_t i = 0; i + 1 < s.size(); i += 2) {
+    if (s[i].str == "last-generated-id") last_generated = s[i + 1].str;
+  }
+  for (const RedisReply& group : (*replies)[0].elements) {
     if (!IsArray(group)) continue;
     const auto& f = group.elements;
     bool ours = false;
@@ -1109,6 +1115,12 @@ void Worker::CollectGauges() {
     for (size_t i = 0; i + 1 < f.size(); i += 2) {
       if (f[i].str == "pending") {
         metrics_->pending->Set({stream_, group_}, f[i + 1].integer);
+      } else if (f[i].str == "last-delivered-id" &&
+                 f[i + 1].str == last_generated) {
+        // Everything was delivered. Redis 7.0's "lag" counter can be wrong
+        // (or nil) after an AOF restart; this case is unambiguous.
+        metrics_->lag->Set({stream_, group_}, 0);
+        break;
       } else if (f[i].str == "lag" &&
                  f[i + 1].type == RedisReply::Type::kInteger) {
         metrics_->lag->Set({stream_, group_}, f[i + 1].integer);
