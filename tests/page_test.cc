@@ -138,6 +138,7 @@ class Browser {
       dup2(log, 1);
       dup2(log, 2);
       std::vector<char*> args;
+      args.reserve(argv.size() + 1);
       for (auto& a : argv) args.push_back(a.data());
       args.push_back(nullptr);
       execv(args[0], args.data());
@@ -359,6 +360,7 @@ absl::StatusOr<PageState> WaitForPage(
 
 std::string Players(const std::vector<Row>& rows) {
   std::vector<std::string> out;
+  out.reserve(rows.size());
   for (const Row& r : rows) out.push_back(absl::StrCat(r.rank, ":", r.player));
   return absl::StrJoin(out, " ");
 }

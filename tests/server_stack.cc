@@ -78,6 +78,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     dup2(fd, 2);
     std::vector<char*> args;
     std::vector<std::string> copy = argv;
+    args.reserve(copy.size() + 1);
     for (auto& a : copy) args.push_back(a.data());
     args.push_back(nullptr);
     execv(args[0], args.data());
@@ -211,9 +212,10 @@ absl::StatusOr<int> HealthCheck(grpc::Channel* channel,
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(5));
   std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request_buffer, &response_buffer,
-                 [&done](grpc::Status status) { done.set_value(status); });
+  stub.UnaryCall(
+      &context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+      &request_buffer, &response_buffer,
+      [&done](const grpc::Status& status) { done.set_value(status); });
   grpc::Status status = done.get_future().get();
   if (!status.ok()) {
     return absl::Status(static_cast<absl::StatusCode>(status.error_code()),

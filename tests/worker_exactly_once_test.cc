@@ -126,7 +126,7 @@ TEST_F(WorkerExactlyOnceTest, SigkillAtRandomMomentsChangesNothing) {
   options.seed = 23;
   std::vector<StreamItem> items = GenerateEvents(options);
   std::mt19937 rng(99);
-  const int kRounds = 6;
+  constexpr int kRounds = 6;
   size_t published = 0;
   int kills = 0;
   for (int round = 0; round < kRounds; ++round) {

@@ -7,6 +7,7 @@ clang tools see exactly the flags Bazel compiles with.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -26,6 +27,10 @@ def main():
     graph = json.loads(bazel(
         "aquery", "--output=jsonproto", "--ui_event_filters=-info",
         'mnemonic("CppCompile", //...)'))
+    # Generated headers live under the output path. Name it absolutely: the
+    # workspace's bazel-out symlink follows whichever output base ran last.
+    out = bazel("info", "output_path").strip()
+    generated = re.compile(r"^(-I|-iquote|-isystem|)bazel-out/")
     commands = []
     for action in graph.get("actions", []):
         args = action["arguments"]
@@ -36,9 +41,10 @@ def main():
         if not src.startswith(OWN_DIRS) or ".pb." in src:
             continue
         # gcc-only flags clang would reject.
-        args = [a for a in args if a not in GCC_ONLY_FLAGS]
-        # Run from the workspace: its bazel-out symlink reaches generated
-        # headers, and sources resolve without the execroot symlink forest.
+        args = [generated.sub(lambda m: m.group(1) + out + "/", a)
+                for a in args if a not in GCC_ONLY_FLAGS]
+        # Run from the workspace, so sources resolve without the execroot
+        # symlink forest.
         commands.append({"directory": ROOT, "file": src,
                          "arguments": args})
     with open(os.path.join(ROOT, "compile_commands.json"), "w") as f:

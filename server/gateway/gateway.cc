@@ -670,7 +670,7 @@ int Gateway::CallStreaming(void* connection, const Route& route,
   }
   const char* type = sse ? "text/event-stream" : "application/x-ndjson";
   MHD_Response* response = MHD_create_response_from_callback(
-      MHD_SIZE_UNKNOWN, 16 * 1024, &StreamReader, stream.release(),
+      MHD_SIZE_UNKNOWN, size_t{16} * 1024, &StreamReader, stream.release(),
       &StreamFree);
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, type);
   MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
