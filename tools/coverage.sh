@@ -26,7 +26,8 @@ find "$outdir" -path '*.runfiles/statstracker/bazel-out/*' -name '*.gcda' |
   done
 
 mkdir -p coverage
-exclude=(--exclude '.*\.pb\.(h|cc)$' --exclude '.*_test\.cc$' --exclude '^tests/'
+exclude=(--exclude '.*\.pb\.(h|cc)$' --exclude '.*_test\.cc$' --exclude '(.*/)?tests/'
+         --exclude '.*/testing/' --exclude '.*testing_util\.h$'
          --exclude '^external/' --exclude '^bazel-out/' --exclude '^/usr/')
 (cd "$execroot" && gcovr --root "$execroot" \
    "${exclude[@]}" --gcov-ignore-parse-errors "$outdir" \
