@@ -243,6 +243,7 @@ TEST_F(GatewayHttpTest, KeepAliveAndConcurrentRequests) {
   ASSERT_EQ((*s)->StartStream("GET", "/v1/count/0")->status, 200);
   ASSERT_TRUE((*s)->ReadStreamUntil("\n").ok());
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> ok{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {

@@ -220,8 +220,9 @@ TEST_F(WorkerOperationsTest, PeriodicBoardUsesEventTimeAndRetention) {
   absl::CivilDay today = absl::ToCivilDay(absl::Now(), utc);
   // Two days ago (late evening), yesterday, and today: three periods,
   // published out of time order.
-  absl::Time t0 =
-      absl::FromCivil(absl::CivilSecond(today - 2) + 23 * 3600 + 59 * 60, utc);
+  absl::Time t0 = absl::FromCivil(
+      absl::CivilSecond(today - 2) + int64_t{23} * 3600 + int64_t{59} * 60,
+      utc);
   absl::Time t1 = absl::FromCivil(absl::CivilSecond(today - 1) + 3600, utc);
   absl::Time t2 = absl::FromCivil(absl::CivilSecond(today), utc);
   std::vector<StreamItem> items = {

@@ -134,6 +134,7 @@ absl::Status SetFieldFromText(Message* msg, const FieldDescriptor* field,
       }
       if (e == nullptr) {
         std::vector<std::string> names;
+        names.reserve(field->enum_type()->value_count());
         for (int i = 0; i < field->enum_type()->value_count(); ++i) {
           names.push_back(field->enum_type()->value(i)->name());
         }

@@ -107,6 +107,7 @@ Result Measure(int clients, absl::Duration duration, Call call) {
   std::atomic<int64_t> errors{0};
   absl::Time end = absl::Now() + duration;
   std::vector<std::thread> threads;
+  threads.reserve(clients);
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       std::mt19937 rng(c + 100);

@@ -19,7 +19,7 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
     absl::StrAppend(&text_, "column ", column + 1, ": ", message);
   }
   void AddWarning(int line, int column, const std::string& message) override {}
-  const std::string& text() const { return text_; }
+  const std::string& Text() const { return text_; }
 
  private:
   std::string text_;
@@ -79,7 +79,7 @@ absl::StatusOr<v1::GameEvent> ParseEventLine(absl::string_view line,
     parser.RecordErrorsTo(&errors);
     if (!parser.ParseFromString(std::string(trimmed), &event)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("line ", line_number, " (text): ", errors.text()));
+          absl::StrCat("line ", line_number, " (text): ", errors.Text()));
     }
   }
   absl::Status required = CheckRequired(event);

@@ -243,6 +243,7 @@ absl::Status Publish(const std::vector<std::string>& args) {
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   if (absl::GetFlag(FLAGS_json)) {
     std::vector<std::string> quoted;
+    quoted.reserve(ids.size());
     for (const auto& id : ids) quoted.push_back(JsonString(id));
     std::cout << "{\"published\":" << ids.size() << ",\"streamIds\":["
               << absl::StrJoin(quoted, ",") << "]}\n";
@@ -682,6 +683,7 @@ absl::Status DeadLetterRequeue(RedisConnection* conn,
   bar.Finish();
   if (absl::GetFlag(FLAGS_json)) {
     std::vector<std::string> items;
+    items.reserve(rows.size());
     for (const auto& r : rows) {
       items.push_back("{\"deadLetterId\":" + JsonString(r[0]) +
                       ",\"streamId\":" + JsonString(r[1]) + "}");

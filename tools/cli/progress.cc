@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "absl/strings/str_format.h"
@@ -17,7 +18,7 @@ std::string Rate(double per_second) {
 }
 
 std::string Clock(double seconds) {
-  int64_t s = static_cast<int64_t>(seconds + 0.5);
+  int64_t s = std::llround(seconds);
   return absl::StrFormat("%d:%02d", s / 60, s % 60);
 }
 

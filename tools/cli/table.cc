@@ -42,6 +42,7 @@ std::string FormatTable(const std::vector<std::string>& header,
   };
   emit(header, true);
   std::vector<std::string> rule;
+  rule.reserve(width.size());
   for (size_t w : width) rule.push_back(std::string(w, '-'));
   emit(rule, true);
   for (const auto& row : rows) emit(row, false);

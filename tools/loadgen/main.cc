@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <iostream>
@@ -64,8 +65,9 @@ struct Probe {
 std::string Percentile(std::vector<double> ms, double p) {
   if (ms.empty()) return "n/a";
   std::sort(ms.begin(), ms.end());
-  size_t i = std::min(ms.size() - 1,
-                      static_cast<size_t>(p / 100.0 * (ms.size() - 1) + 0.5));
+  size_t i =
+      std::min(ms.size() - 1,
+               static_cast<size_t>(std::llround(p / 100.0 * (ms.size() - 1))));
   return absl::StrFormat("%.1f ms", ms[i]);
 }
 
@@ -291,6 +293,7 @@ int Main() {
   poller.join();
 
   std::vector<double> lags;
+  lags.reserve(done.size());
   for (const Probe& p : done) lags.push_back(absl::ToDoubleMilliseconds(p.lag));
   double publish_s = absl::ToDoubleSeconds(publish_time);
   std::cout << absl::StrFormat(
