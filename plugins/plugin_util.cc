@@ -21,6 +21,16 @@ double EventSeconds(const v1::GameEvent& event) {
          event.occurred_at().nanos() / 1e9;
 }
 
+std::vector<std::string> MatchPlayerIds(const v1::GameEvent& event) {
+  std::vector<std::string> players;
+  if (!event.has_match_completed()) return players;
+  players.reserve(event.match_completed().participants_size());
+  for (const auto& p : event.match_completed().participants()) {
+    players.push_back(p.player_id());
+  }
+  return players;
+}
+
 std::string OutcomeName(v1::Outcome outcome) {
   switch (outcome) {
     case v1::OUTCOME_WIN:

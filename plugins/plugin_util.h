@@ -44,6 +44,10 @@ absl::Status CheckFinite(absl::string_view field, double value);
 // The event's occurred_at in seconds since the epoch, with fractions.
 double EventSeconds(const v1::GameEvent& event);
 
+// The player ids of a completed match, in participant order; empty for any
+// other event. What match-only scorers return from PlayersToRead().
+std::vector<std::string> MatchPlayerIds(const v1::GameEvent& event);
+
 // Short text for an outcome: "win", "loss", "draw", "unspecified".
 std::string OutcomeName(v1::Outcome outcome);
 

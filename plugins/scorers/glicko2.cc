@@ -134,12 +134,7 @@ class Glicko2Scorer : public Scorer {
 
   std::vector<std::string> PlayersToRead(
       const v1::GameEvent& event) const override {
-    std::vector<std::string> players;
-    if (!event.has_match_completed()) return players;
-    for (const auto& p : event.match_completed().participants()) {
-      players.push_back(p.player_id());
-    }
-    return players;
+    return plugins::MatchPlayerIds(event);
   }
 
   absl::StatusOr<std::vector<ScoreChange>> Score(

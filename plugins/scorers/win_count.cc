@@ -18,12 +18,7 @@ class WinCountScorer : public Scorer {
  public:
   std::vector<std::string> PlayersToRead(
       const v1::GameEvent& event) const override {
-    std::vector<std::string> players;
-    if (!event.has_match_completed()) return players;
-    for (const auto& p : event.match_completed().participants()) {
-      players.push_back(p.player_id());
-    }
-    return players;
+    return plugins::MatchPlayerIds(event);
   }
 
   // Winners gain one win. Other participants are added with 0 when new to the
