@@ -518,4 +518,17 @@ absl::StatusOr<v1::StatsTrackerConfig> LoadConfigForMode(
   return LoadConfigFile(absl::StrCat(dir, "/", mode, ".textproto"));
 }
 
+absl::StatusOr<v1::StatsTrackerConfig> LoadConfigWithRedisOverrides(
+    absl::string_view mode, const std::string& config_dir,
+    const std::string& config_path, const std::string& redis_host,
+    int redis_port) {
+  absl::StatusOr<v1::StatsTrackerConfig> config =
+      config_path.empty() ? LoadConfigForMode(mode, config_dir)
+                          : LoadConfigFile(config_path);
+  if (!config.ok()) return config;
+  if (!redis_host.empty()) config->mutable_redis()->set_host(redis_host);
+  if (redis_port > 0) config->mutable_redis()->set_port(redis_port);
+  return config;
+}
+
 }  // namespace statstracker

@@ -31,6 +31,14 @@ absl::StatusOr<v1::StatsTrackerConfig> LoadConfigFile(const std::string& path);
 absl::StatusOr<v1::StatsTrackerConfig> LoadConfigForMode(
     absl::string_view mode, const std::string& config_dir = "config");
 
+// What the worker and server start with: LoadConfigFile(`config_path`) if it
+// is set, else LoadConfigForMode(`mode`, `config_dir`); then a non-empty
+// `redis_host` and a positive `redis_port` override redis.host / redis.port.
+absl::StatusOr<v1::StatsTrackerConfig> LoadConfigWithRedisOverrides(
+    absl::string_view mode, const std::string& config_dir,
+    const std::string& config_path, const std::string& redis_host,
+    int redis_port);
+
 // Parses text-format config without reading a file (tests); same checks as
 // LoadConfigFile, errors prefixed with `source_name`.
 absl::StatusOr<v1::StatsTrackerConfig> ParseConfigText(

@@ -46,17 +46,10 @@ int Fail(const absl::Status& status) {
 
 int Run() {
   const std::string mode = absl::GetFlag(FLAGS_mode);
-  absl::StatusOr<v1::StatsTrackerConfig> config =
-      absl::GetFlag(FLAGS_config).empty()
-          ? LoadConfigForMode(mode, absl::GetFlag(FLAGS_config_dir))
-          : LoadConfigFile(absl::GetFlag(FLAGS_config));
+  absl::StatusOr<v1::StatsTrackerConfig> config = LoadConfigWithRedisOverrides(
+      mode, absl::GetFlag(FLAGS_config_dir), absl::GetFlag(FLAGS_config),
+      absl::GetFlag(FLAGS_redis_host), absl::GetFlag(FLAGS_redis_port));
   if (!config.ok()) return Fail(config.status());
-  if (!absl::GetFlag(FLAGS_redis_host).empty()) {
-    config->mutable_redis()->set_host(absl::GetFlag(FLAGS_redis_host));
-  }
-  if (absl::GetFlag(FLAGS_redis_port) > 0) {
-    config->mutable_redis()->set_port(absl::GetFlag(FLAGS_redis_port));
-  }
   v1::WorkerConfig* wc = config->mutable_worker();
   if (!absl::GetFlag(FLAGS_consumer_name).empty()) {
     wc->set_consumer_name(absl::GetFlag(FLAGS_consumer_name));
