@@ -52,6 +52,13 @@ class Scorer {
   virtual absl::StatusOr<std::vector<ScoreChange>> Score(
       const v1::GameEvent& event,
       const absl::flat_hash_map<std::string, ScorerState>& current) const = 0;
+
+  // The names of the aux values this scorer keeps, in a fixed order: the
+  // worker stores a player's aux values positionally in this order (8 bytes
+  // each, only those present), so a board whose scorer keeps none stores
+  // nothing beyond the ranking. Score() must return only these names; the
+  // order is part of the storage layout, so append new names, never reorder.
+  virtual std::vector<std::string> AuxNames() const { return {}; }
 };
 
 // Builds a scorer for one board from its configuration (the params Any

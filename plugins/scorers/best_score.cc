@@ -33,6 +33,8 @@ class BestScoreScorer : public Scorer {
         secondary_key_(std::move(secondary_key)),
         secondary_lower_is_better_(secondary_lower_is_better) {}
 
+  std::vector<std::string> AuxNames() const override { return {kSecondary}; }
+
   std::vector<std::string> PlayersToRead(
       const v1::GameEvent& event) const override {
     std::vector<std::string> players;

@@ -132,6 +132,8 @@ class Glicko2Scorer : public Scorer {
   Glicko2Scorer(const Rating& initial, double tau)
       : initial_(initial), tau_(tau) {}
 
+  std::vector<std::string> AuxNames() const override { return {kDeviation, kVolatility}; }
+
   std::vector<std::string> PlayersToRead(
       const v1::GameEvent& event) const override {
     return plugins::MatchPlayerIds(event);

@@ -21,6 +21,8 @@ constexpr char kOccurredAt[] = "occurred_at";
 
 class LatestValueScorer : public Scorer {
  public:
+  std::vector<std::string> AuxNames() const override { return {kOccurredAt}; }
+
   std::vector<std::string> PlayersToRead(
       const v1::GameEvent& event) const override {
     std::vector<std::string> players;
