@@ -214,7 +214,13 @@ void ApplyDefaults(v1::StatsTrackerConfig* config) {
   if (!worker->has_claim_idle()) SetDuration(worker->mutable_claim_idle(), 60);
   if (worker->max_deliveries() == 0) worker->set_max_deliveries(5);
   if (!worker->has_dedup_window()) {
-    SetDuration(worker->mutable_dedup_window(), int64_t{7} * 24 * 3600);
+    SetDuration(worker->mutable_dedup_window(), 3600);
+  }
+  if (!worker->has_producer_expiry()) {
+    SetDuration(worker->mutable_producer_expiry(), int64_t{30} * 24 * 3600);
+  }
+  if (!worker->has_trim_interval()) {
+    SetDuration(worker->mutable_trim_interval(), 1);
   }
   if (worker->metrics_address().empty()) {
     worker->set_metrics_address("127.0.0.1:9464");
@@ -308,6 +314,16 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
   }
   if (absl::Status s =
           CheckPositive("worker.dedup_window", worker.dedup_window());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          CheckPositive("worker.producer_expiry", worker.producer_expiry());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          CheckPositive("worker.trim_interval", worker.trim_interval());
       !s.ok()) {
     return s;
   }

@@ -106,7 +106,9 @@ TEST_F(ConfigLoaderTest, AppliesDocumentedDefaults) {
   EXPECT_EQ(config->worker().block().seconds(), 2);
   EXPECT_EQ(config->worker().claim_idle().seconds(), 60);
   EXPECT_EQ(config->worker().max_deliveries(), 5u);
-  EXPECT_EQ(config->worker().dedup_window().seconds(), 7 * 86400);
+  EXPECT_EQ(config->worker().dedup_window().seconds(), 3600);
+  EXPECT_EQ(config->worker().producer_expiry().seconds(), 30 * 86400);
+  EXPECT_EQ(config->worker().trim_interval().seconds(), 1);
   EXPECT_EQ(config->worker().metrics_address(), "127.0.0.1:9464");
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);

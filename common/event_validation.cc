@@ -189,28 +189,53 @@ absl::Status CheckMatch(const v1::MatchCompleted& match) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::Status ValidateEventShape(const v1::GameEvent& event) {
-  const std::string& id = event.event_id();
-  if (id.empty()) {
-    return Invalid("event_id",
-                   "missing; set a unique id per event (a UUID works)");
-  }
+// An id of printable ASCII without spaces, 1 to 128 bytes (event ids and
+// producer ids).
+absl::Status CheckAsciiId(absl::string_view field, absl::string_view id,
+                          absl::string_view missing) {
+  if (id.empty()) return Invalid(field, missing);
   if (id.size() > kMaxEventIdBytes) {
-    return Invalid("event_id", absl::StrCat("'", Shown(id), "' is ", id.size(),
-                                            " bytes; at most 128 are "
-                                            "accepted"));
+    return Invalid(field, absl::StrCat("'", Shown(id), "' is ", id.size(),
+                                       " bytes; at most 128 are accepted"));
   }
   for (unsigned char c : id) {
     if (c <= 0x20 || c >= 0x7f) {
-      return Invalid("event_id",
-                     absl::StrCat("'", Shown(id),
-                                  "' has a space or a non-printable "
-                                  "character; use printable ASCII without "
-                                  "spaces"));
+      return Invalid(field, absl::StrCat("'", Shown(id),
+                                         "' has a space or a non-printable "
+                                         "character; use printable ASCII "
+                                         "without spaces"));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status CheckProducer(const v1::GameEvent& event) {
+  if (!event.has_producer()) return absl::OkStatus();
+  const v1::ProducerSequence& p = event.producer();
+  if (absl::Status s = CheckAsciiId(
+          "producer.producer_id", p.producer_id(),
+          "missing; name the producer, or leave producer unset to dedup by "
+          "event_id");
+      !s.ok()) {
+    return s;
+  }
+  if (p.sequence() == 0) {
+    return Invalid("producer.sequence",
+                   "0; sequences start at 1 within each epoch");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateEventShape(const v1::GameEvent& event) {
+  if (absl::Status s =
+          CheckAsciiId("event_id", event.event_id(),
+                       "missing; set a unique id per event (a UUID works)");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckProducer(event); !s.ok()) return s;
   if (!IsValidGameId(event.game_id())) {
     return Invalid("game_id",
                    absl::StrCat("'", Shown(event.game_id()),

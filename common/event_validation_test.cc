@@ -59,6 +59,23 @@ TEST(EventValidationTest, AcceptsWellFormedEvents) {
   EXPECT_TRUE(ValidateEventShape(big).ok()) << ValidateEventShape(big);
 }
 
+TEST(EventValidationTest, ProducerSequence) {
+  v1::GameEvent e = Event(kMatch);
+  e.mutable_producer()->set_producer_id("match-server-eu-7");
+  e.mutable_producer()->set_epoch(0);
+  e.mutable_producer()->set_sequence(1);
+  EXPECT_TRUE(ValidateEventShape(e).ok()) << ValidateEventShape(e);
+  e.mutable_producer()->set_sequence(0);
+  ExpectInvalid(e, "producer.sequence: 0; sequences start at 1");
+  e.mutable_producer()->set_sequence(7);
+  e.mutable_producer()->clear_producer_id();
+  ExpectInvalid(e, "producer.producer_id: missing");
+  e.mutable_producer()->set_producer_id("two words");
+  ExpectInvalid(e, "producer.producer_id: 'two words' has a space");
+  e.mutable_producer()->set_producer_id(std::string(129, 'p'));
+  ExpectInvalid(e, "producer.producer_id: '");
+}
+
 TEST(EventValidationTest, Envelope) {
   v1::GameEvent e = Event(kMatch);
   e.clear_event_id();

@@ -1,5 +1,6 @@
 #include "common/keys.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -29,21 +30,25 @@ double FromOrderedBits(uint64_t key) {
   return v;
 }
 
-void PutBigEndian(uint64_t v, std::string* out) {
-  for (int shift = 56; shift >= 0; shift -= 8) {
+void PutBigEndian(uint64_t v, size_t bytes, std::string* out) {
+  for (int shift = static_cast<int>(bytes - 1) * 8; shift >= 0; shift -= 8) {
     out->push_back(static_cast<char>((v >> shift) & 0xFF));
   }
 }
 
 uint64_t GetBigEndian(absl::string_view s) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  for (char c : s) v = (v << 8) | static_cast<unsigned char>(c);
   return v;
 }
 
 constexpr uint64_t kNoSecondary = ~0ULL;
+constexpr int64_t kTimeOffset = int64_t{1} << 55;
+constexpr uint64_t kTimeKeyMax = (uint64_t{1} << 56) - 1;
 
 }  // namespace
+
+std::string LayoutVersion() { return "st:layout"; }
 
 std::string GameTag(absl::string_view game_id) {
   return absl::StrCat("st:{", game_id, "}");
@@ -53,22 +58,22 @@ std::string Board(absl::string_view game_id, absl::string_view board_id,
                   absl::string_view period) {
   return absl::StrCat(GameTag(game_id), ":lb:", board_id, ":", period);
 }
-std::string BoardMembers(absl::string_view game_id, absl::string_view board_id,
+std::string BoardBuckets(absl::string_view game_id, absl::string_view board_id,
                          absl::string_view period) {
-  return absl::StrCat(Board(game_id, board_id, period), ":members");
+  return absl::StrCat(Board(game_id, board_id, period), ":buckets");
 }
-std::string BoardState(absl::string_view game_id, absl::string_view board_id,
-                       absl::string_view period) {
-  return absl::StrCat(Board(game_id, board_id, period), ":state");
+std::string BoardRecordPrefix(absl::string_view game_id,
+                              absl::string_view board_id,
+                              absl::string_view period) {
+  return absl::StrCat(Board(game_id, board_id, period), ":p:");
+}
+std::string BoardRecords(absl::string_view game_id, absl::string_view board_id,
+                         absl::string_view period, uint32_t bucket) {
+  return absl::StrCat(BoardRecordPrefix(game_id, board_id, period), bucket);
 }
 std::string BoardDistinct(absl::string_view game_id, absl::string_view board_id,
                           absl::string_view period) {
   return absl::StrCat(Board(game_id, board_id, period), ":distinct");
-}
-std::string BoardDistinctCount(absl::string_view game_id,
-                               absl::string_view board_id,
-                               absl::string_view period) {
-  return absl::StrCat(Board(game_id, board_id, period), ":dcount");
 }
 std::string BoardPeriods(absl::string_view game_id,
                          absl::string_view board_id) {
@@ -78,11 +83,15 @@ std::string PlayerStats(absl::string_view game_id,
                         absl::string_view player_id) {
   return absl::StrCat(GameTag(game_id), ":stats:", player_id);
 }
-std::string Seen(absl::string_view game_id, absl::string_view event_id) {
-  return absl::StrCat(GameTag(game_id), ":seen:", event_id);
+std::string DedupBucket(absl::string_view game_id, int64_t width_seconds,
+                        int64_t index) {
+  return absl::StrCat(GameTag(game_id), ":dedup:", width_seconds, ":", index);
 }
-std::string Applied(absl::string_view game_id) {
-  return absl::StrCat(GameTag(game_id), ":applied");
+std::string Producer(absl::string_view game_id, absl::string_view producer_id) {
+  return absl::StrCat(GameTag(game_id), ":producer:", producer_id);
+}
+std::string Cursor(absl::string_view game_id) {
+  return absl::StrCat(GameTag(game_id), ":cursor");
 }
 
 double StoredScore(double score, v1::SortOrder order) {
@@ -100,39 +109,71 @@ std::string FormatScore(double value) {
   return absl::StrFormat("%.17g", value);
 }
 
-std::string EncodeMember(absl::string_view player_id,
-                         std::optional<double> secondary,
-                         v1::SortOrder secondary_order, absl::Time reached_at) {
+std::string OrderedKey(double value) {
   std::string out;
-  out.reserve(kMemberPrefixBytes + player_id.size());
-  uint64_t secondary_key = kNoSecondary;
-  if (secondary.has_value()) {
-    secondary_key = OrderedBits(*secondary);
-    // Better must sort first: invert for higher-is-better secondaries. Keep
-    // the key below kNoSecondary so "has a secondary" always ranks first.
-    if (Descending(secondary_order)) secondary_key = ~secondary_key;
-    if (secondary_key == kNoSecondary) secondary_key = kNoSecondary - 1;
+  PutBigEndian(OrderedBits(value), 8, &out);
+  return out;
+}
+
+bool HasSecondary(const v1::LeaderboardConfig& board) {
+  return board.has_secondary() && !board.secondary().value_key().empty();
+}
+
+size_t MemberPrefixBytes(const v1::LeaderboardConfig& board) {
+  return kTimeKeyBytes + (HasSecondary(board) ? kSecondaryKeyBytes : 0);
+}
+
+std::string MemberPrefix(const v1::LeaderboardConfig& board,
+                         std::optional<double> secondary,
+                         absl::Time reached_at) {
+  std::string out;
+  out.reserve(MemberPrefixBytes(board));
+  if (HasSecondary(board)) {
+    uint64_t key = kNoSecondary;
+    if (secondary.has_value()) {
+      key = OrderedBits(*secondary);
+      // Better must sort first: invert for higher-is-better secondaries.
+      // Keep the key below kNoSecondary so "has a secondary" ranks first.
+      if (Descending(board.secondary().sort_order())) key = ~key;
+      if (key == kNoSecondary) key = kNoSecondary - 1;
+    }
+    PutBigEndian(key, kSecondaryKeyBytes, &out);
   }
-  PutBigEndian(secondary_key, &out);
   int64_t micros = absl::ToUnixMicros(reached_at);
-  // Offset so times before 1970 still order correctly as unsigned.
-  PutBigEndian(static_cast<uint64_t>(micros) ^ (1ULL << 63), &out);
+  micros = std::max(micros, -kTimeOffset);
+  uint64_t time_key =
+      std::min(static_cast<uint64_t>(micros + kTimeOffset), kTimeKeyMax);
+  PutBigEndian(time_key, kTimeKeyBytes, &out);
+  return out;
+}
+
+std::string EncodeMember(const v1::LeaderboardConfig& board,
+                         absl::string_view player_id,
+                         std::optional<double> secondary,
+                         absl::Time reached_at) {
+  std::string out = MemberPrefix(board, secondary, reached_at);
   out.append(player_id.data(), player_id.size());
   return out;
 }
 
-std::optional<DecodedMember> DecodeMember(absl::string_view member,
-                                          v1::SortOrder secondary_order) {
-  if (member.size() < kMemberPrefixBytes) return std::nullopt;
+std::optional<DecodedMember> DecodeMember(const v1::LeaderboardConfig& board,
+                                          absl::string_view member) {
+  const size_t prefix = MemberPrefixBytes(board);
+  if (member.size() < prefix) return std::nullopt;
   DecodedMember out;
-  uint64_t secondary_key = GetBigEndian(member.substr(0, 8));
-  if (secondary_key != kNoSecondary) {
-    if (Descending(secondary_order)) secondary_key = ~secondary_key;
-    out.secondary = FromOrderedBits(secondary_key);
+  size_t pos = 0;
+  if (HasSecondary(board)) {
+    uint64_t key = GetBigEndian(member.substr(0, kSecondaryKeyBytes));
+    if (key != kNoSecondary) {
+      if (Descending(board.secondary().sort_order())) key = ~key;
+      out.secondary = FromOrderedBits(key);
+    }
+    pos = kSecondaryKeyBytes;
   }
-  uint64_t micros = GetBigEndian(member.substr(8, 8)) ^ (1ULL << 63);
-  out.reached_at = absl::FromUnixMicros(static_cast<int64_t>(micros));
-  out.player_id = std::string(member.substr(kMemberPrefixBytes));
+  int64_t time_key =
+      static_cast<int64_t>(GetBigEndian(member.substr(pos, kTimeKeyBytes)));
+  out.reached_at = absl::FromUnixMicros(time_key - kTimeOffset);
+  out.player_id = std::string(member.substr(prefix));
   return out;
 }
 

@@ -1,31 +1,71 @@
 #ifndef STATSTRACKER_COMMON_KEYS_H_
 #define STATSTRACKER_COMMON_KEYS_H_
 
-// The Redis key layout: the one place it is defined. Every key of a game
-// carries the hash tag "{<game_id>}", so all of a game's keys live in one Redis
-// Cluster slot and a game's updates commit in one MULTI/EXEC.
+// The Redis key layout, version 2: the one place it is defined. Outside tools
+// may read it; it changes only with a new layout version and a migration
+// (`stats migrate`, tools/cli/README.md).
 //
-// Per board and period (P = the period id, "all" for boards without periods):
-//   st:{g}:lb:<board>:P           ZSET  the ranking. score = StoredScore(),
-//                                       member = EncodeMember(). ZRANGE in
-//                                       ascending order is best first on every
-//                                       board, whatever its sort order.
-//   st:{g}:lb:<board>:P:members   HASH  player_id -> that player's member
-//   st:{g}:lb:<board>:P:state     HASH  player_id -> ScorerState as text:
-//                                       "<score>[;<aux>=<value>]..." ("%.17g",
-//                                       aux sorted; worker/state_codec.h)
-//   st:{g}:lb:<board>:P:distinct  ZSET  one member per distinct stored score
-//                                       (member = FormatScore(stored)), so a
-//                                       dense rank is a ZRANK away
-//   st:{g}:lb:<board>:P:dcount    HASH  FormatScore(stored) -> entries with it
-//   st:{g}:periods:<board>        ZSET  period ids that have data; score =
-//                                       period start (unix seconds)
+// Every key of a game carries the hash tag "{<game_id>}", so all of a game's
+// keys live in one Redis Cluster slot and a game's updates commit in one
+// MULTI/EXEC.
+//
+// Global:
+//   st:layout                     STRING the layout version, "2"
+// Per board and period (P = the period id, "all" for boards without periods;
+// B = "st:{g}:lb:<board>:P"):
+//   B                ZSET  the ranking. score = StoredScore(), member =
+//                          MemberPrefix + player id (below). ZRANGE in
+//                          ascending order is best first on every board,
+//                          whatever its sort order.
+//   B:buckets        HASH  "level", "split": the linear-hashing state of the
+//                          player records (common/player_buckets.h); absent
+//                          means level 0, split 0 (one bucket)
+//   B:p:<n>          HASH  player records of bucket n: player id -> record
+//                          (common/board_record.h): the member prefix, then
+//                          the scorer's aux values if it keeps any
+//   B:distinct       ZSET  dense boards only: one member per distinct stored
+//                          score (member = the 8-byte ordered key of the
+//                          score, score = the stored score), so a dense rank
+//                          is a ZCOUNT away
+//   st:{g}:periods:<board>  ZSET  period ids that have data; score = period
+//                          start (unix seconds)
 // Per game:
-//   st:{g}:stats:<player_id>      HASH  stat name -> value (decimal text)
-//   st:{g}:seen:<event_id>        STRING event already applied; expires after
-//                                       WorkerConfig.dedup_window
-//   st:{g}:applied                STREAM event ids in the order their effects
-//                                       committed (capped, approximate)
+//   st:{g}:stats:<player_id>   HASH   stat name -> value (decimal text)
+//   st:{g}:dedup:<w>:<i>       SET    ids of events without a producer
+//                                     sequence that were applied while the
+//                                     worker's clock was in [i*w, (i+1)*w)
+//                                     seconds; expires dedup_window after
+//   st:{g}:producer:<id>       STRING a sequenced producer's state
+//                                     (worker/producer_dedup.h); expires
+//                                     after producer_idle_expiry
+//   st:{g}:cursor              HASH   stream key -> id of the last entry of
+//                                     this game applied from it
+//
+// The ranking member. Redis orders equal scores by member bytes, so a member
+// starts with a tie-break prefix that sorts the better entry first:
+//   [secondary: 8 bytes]  only on boards with a secondary score
+//                         (LeaderboardConfig.secondary.value_key): the value
+//                         as an order-preserving 64-bit key, big-endian. The
+//                         key of a double v: its IEEE 754 bits b; if v is
+//                         negative ~b, else b | 2^63 (so unsigned order is
+//                         numeric order; -0 is written as +0). On
+//                         higher-is-better secondaries the key is inverted
+//                         (~key). An entry without a secondary value gets
+//                         all 0xFF bytes and sorts after every entry with one
+//                         (a real key equal to that is written as ...FE).
+//   [time: 7 bytes]       when the score was reached: microseconds since
+//                         1970-01-01T00:00:00Z plus 2^55, big-endian (the
+//                         offset keeps times before 1970 in order; the range
+//                         is the years 829 to 3111). Earlier sorts first.
+//   [player id]           the player id's bytes.
+// Worked example: player "ann" reaching a score at 2026-11-27T12:30:00.000250Z
+// (1795782600000250 us) on a board without a secondary score:
+//   1795782600000250 + 2^55 = 0x86614137F782FA
+//   member = 86 61 41 37 F7 82 FA 61 6E 6E
+// With a lower-is-better secondary of 1234.5 (bits 0x40934A0000000000,
+// positive, so key = bits | 2^63) the member starts with C0 93 4A 00 00 00 00
+// 00; with a higher-is-better one, with the inverted key 3F 6C B5 FF FF FF FF
+// FF.
 
 #include <cstdint>
 #include <optional>
@@ -38,25 +78,33 @@
 namespace statstracker {
 namespace keys {
 
+// The layout this code reads and writes, stored in LayoutVersion().
+inline constexpr int kLayoutVersion = 2;
+
 // Period id used for boards without periods.
 inline constexpr absl::string_view kAllTimePeriod = "all";
 
+std::string LayoutVersion();                     // "st:layout"
 std::string GameTag(absl::string_view game_id);  // "st:{g}"
 std::string Board(absl::string_view game_id, absl::string_view board_id,
                   absl::string_view period);
-std::string BoardMembers(absl::string_view game_id, absl::string_view board_id,
+std::string BoardBuckets(absl::string_view game_id, absl::string_view board_id,
                          absl::string_view period);
-std::string BoardState(absl::string_view game_id, absl::string_view board_id,
-                       absl::string_view period);
+// The prefix of the record bucket keys: Board(...) + ":p:"; a bucket's key is
+// this followed by its number in decimal.
+std::string BoardRecordPrefix(absl::string_view game_id,
+                              absl::string_view board_id,
+                              absl::string_view period);
+std::string BoardRecords(absl::string_view game_id, absl::string_view board_id,
+                         absl::string_view period, uint32_t bucket);
 std::string BoardDistinct(absl::string_view game_id, absl::string_view board_id,
                           absl::string_view period);
-std::string BoardDistinctCount(absl::string_view game_id,
-                               absl::string_view board_id,
-                               absl::string_view period);
 std::string BoardPeriods(absl::string_view game_id, absl::string_view board_id);
 std::string PlayerStats(absl::string_view game_id, absl::string_view player_id);
-std::string Seen(absl::string_view game_id, absl::string_view event_id);
-std::string Applied(absl::string_view game_id);
+std::string DedupBucket(absl::string_view game_id, int64_t width_seconds,
+                        int64_t index);
+std::string Producer(absl::string_view game_id, absl::string_view producer_id);
+std::string Cursor(absl::string_view game_id);
 
 // The ZSET score for `score` on a board sorted by `order`: negated for
 // higher-is-better boards, so ascending order is always best first.
@@ -67,21 +115,29 @@ double ScoreFromStored(double stored, v1::SortOrder order);
 // Decimal text of a stored score that round-trips exactly ("%.17g").
 std::string FormatScore(double value);
 
-// Length of the tie-break prefix EncodeMember puts before the player id.
-inline constexpr size_t kMemberPrefixBytes = 16;
+// The 8-byte order-preserving key of a double (see the layout above),
+// big-endian: memcmp order of keys is numeric order of values.
+std::string OrderedKey(double value);
 
-// The ZSET member for a player. Redis orders equal scores by member bytes, so
-// the member begins with a 16-byte tie-break key that sorts the better entry
-// first:
-//   8 bytes  secondary score, order-preserving, in the secondary's own sort
-//            order; entries without one (or boards without a secondary) get
-//            all 0xFF bytes and come after those with one
-//   8 bytes  when the score was reached, microseconds since the epoch,
-//            big-endian: earlier sorts first
-// followed by the player id's bytes.
-std::string EncodeMember(absl::string_view player_id,
+// Length of the time part of a member prefix.
+inline constexpr size_t kTimeKeyBytes = 7;
+// Length of the secondary part, on boards that have one.
+inline constexpr size_t kSecondaryKeyBytes = 8;
+
+// Whether a board's members carry a secondary key.
+bool HasSecondary(const v1::LeaderboardConfig& board);
+// Length of the member prefix on `board`: 7, or 15 with a secondary.
+size_t MemberPrefixBytes(const v1::LeaderboardConfig& board);
+
+// The member prefix for an entry of `board` (layout above).
+std::string MemberPrefix(const v1::LeaderboardConfig& board,
                          std::optional<double> secondary,
-                         v1::SortOrder secondary_order, absl::Time reached_at);
+                         absl::Time reached_at);
+// Prefix + player id.
+std::string EncodeMember(const v1::LeaderboardConfig& board,
+                         absl::string_view player_id,
+                         std::optional<double> secondary,
+                         absl::Time reached_at);
 
 // The parts of a member made by EncodeMember.
 struct DecodedMember {
@@ -89,9 +145,9 @@ struct DecodedMember {
   std::optional<double> secondary;
   absl::Time reached_at;
 };
-// Decodes a member; nullopt if it is shorter than the prefix.
-std::optional<DecodedMember> DecodeMember(absl::string_view member,
-                                          v1::SortOrder secondary_order);
+// Decodes a member of `board`; nullopt if it is shorter than the prefix.
+std::optional<DecodedMember> DecodeMember(const v1::LeaderboardConfig& board,
+                                          absl::string_view member);
 
 }  // namespace keys
 }  // namespace statstracker

@@ -3,20 +3,37 @@
 #include <algorithm>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 
 namespace statstracker {
 namespace keys {
 namespace {
 
+v1::LeaderboardConfig Plain() {
+  v1::LeaderboardConfig board;
+  board.set_leaderboard_id("b");
+  return board;
+}
+
+v1::LeaderboardConfig WithSecondary(v1::SortOrder order) {
+  v1::LeaderboardConfig board = Plain();
+  board.mutable_secondary()->set_value_key("time_ms");
+  board.mutable_secondary()->set_sort_order(order);
+  return board;
+}
+
 TEST(Keys, EveryKeyOfAGameSharesItsHashTag) {
   for (const std::string& key :
-       {Board("g1", "b", "all"), BoardMembers("g1", "b", "2026-11"),
-        BoardState("g1", "b", "all"), BoardDistinct("g1", "b", "all"),
-        BoardDistinctCount("g1", "b", "all"), BoardPeriods("g1", "b"),
-        PlayerStats("g1", "p"), Seen("g1", "e"), Applied("g1")}) {
+       {Board("g1", "b", "all"), BoardBuckets("g1", "b", "2026-11"),
+        BoardRecords("g1", "b", "all", 17), BoardDistinct("g1", "b", "all"),
+        BoardPeriods("g1", "b"), PlayerStats("g1", "p"),
+        DedupBucket("g1", 450, 3), Producer("g1", "server-1"), Cursor("g1")}) {
     EXPECT_EQ(key.rfind("st:{g1}:", 0), 0u) << key;
   }
+  EXPECT_EQ(BoardRecords("g1", "b", "all", 17), "st:{g1}:lb:b:all:p:17");
+  EXPECT_EQ(BoardRecordPrefix("g1", "b", "all") + "17",
+            BoardRecords("g1", "b", "all", 17));
 }
 
 TEST(Keys, StoredScoreMakesAscendingBestFirst) {
@@ -30,44 +47,82 @@ TEST(Keys, StoredScoreMakesAscendingBestFirst) {
   EXPECT_EQ(FormatScore(StoredScore(0, v1::SORT_ORDER_DESCENDING)), "0");
 }
 
+TEST(Keys, OrderedKeyOrdersLikeTheNumbers) {
+  std::vector<double> values = {-1e300, -5, -0.5, 0, 1e-300, 3, 7.25, 1e300};
+  for (size_t i = 0; i + 1 < values.size(); ++i) {
+    EXPECT_LT(OrderedKey(values[i]), OrderedKey(values[i + 1])) << i;
+  }
+  EXPECT_EQ(OrderedKey(-0.0), OrderedKey(0.0));
+}
+
+TEST(Keys, PrefixHoldsTheSecondaryOnlyWhereConfigured) {
+  EXPECT_EQ(MemberPrefixBytes(Plain()), 7u);
+  EXPECT_EQ(MemberPrefixBytes(WithSecondary(v1::SORT_ORDER_ASCENDING)), 15u);
+  EXPECT_EQ(MemberPrefix(Plain(), 5.0, absl::UnixEpoch()).size(), 7u);
+}
+
 TEST(Keys, MemberOrderIsSecondaryThenReachTime) {
   absl::Time t0 = absl::FromUnixSeconds(1000);
   absl::Time t1 = absl::FromUnixSeconds(2000);
+  auto asc = WithSecondary(v1::SORT_ORDER_ASCENDING);
+  auto desc = WithSecondary(v1::SORT_ORDER_DESCENDING);
   // Lower-is-better secondary (e.g. time_ms): 10 beats 20 whatever the time.
-  std::string a = EncodeMember("zed", 10, v1::SORT_ORDER_ASCENDING, t1);
-  std::string b = EncodeMember("amy", 20, v1::SORT_ORDER_ASCENDING, t0);
-  std::string c =
-      EncodeMember("bob", std::nullopt, v1::SORT_ORDER_ASCENDING, t0);
+  std::string a = EncodeMember(asc, "zed", 10, t1);
+  std::string b = EncodeMember(asc, "amy", 20, t0);
+  std::string c = EncodeMember(asc, "bob", std::nullopt, t0);
   EXPECT_LT(a, b);
   EXPECT_LT(b, c);  // no secondary ranks after any secondary
   // Higher-is-better secondary, including negatives.
-  EXPECT_LT(EncodeMember("x", 5, v1::SORT_ORDER_DESCENDING, t1),
-            EncodeMember("y", -5, v1::SORT_ORDER_DESCENDING, t0));
+  EXPECT_LT(EncodeMember(desc, "x", 5, t1), EncodeMember(desc, "y", -5, t0));
   // Same secondary: earlier reach time first, then player id.
-  EXPECT_LT(EncodeMember("zz", 1, v1::SORT_ORDER_ASCENDING, t0),
-            EncodeMember("aa", 1, v1::SORT_ORDER_ASCENDING, t1));
-  EXPECT_LT(EncodeMember("aa", 1, v1::SORT_ORDER_ASCENDING, t0),
-            EncodeMember("bb", 1, v1::SORT_ORDER_ASCENDING, t0));
-  // Pre-1970 times still order.
-  EXPECT_LT(EncodeMember("p", std::nullopt, v1::SORT_ORDER_ASCENDING,
-                         absl::FromUnixSeconds(-5)),
-            EncodeMember("p", std::nullopt, v1::SORT_ORDER_ASCENDING, t0));
+  EXPECT_LT(EncodeMember(asc, "zz", 1, t0), EncodeMember(asc, "aa", 1, t1));
+  EXPECT_LT(EncodeMember(asc, "aa", 1, t0), EncodeMember(asc, "bb", 1, t0));
+  // Without a secondary: reach time, then player id; pre-1970 times order.
+  EXPECT_LT(EncodeMember(Plain(), "zz", std::nullopt, t0),
+            EncodeMember(Plain(), "aa", std::nullopt, t1));
+  EXPECT_LT(EncodeMember(Plain(), "p", std::nullopt, absl::FromUnixSeconds(-5)),
+            EncodeMember(Plain(), "p", std::nullopt, t0));
+}
+
+// The worked example of keys.h, byte for byte.
+TEST(Keys, WorkedExampleOfTheHeader) {
+  absl::Time t = absl::FromUnixMicros(1795782600000250);
+  EXPECT_EQ(absl::FormatTime(t, absl::UTCTimeZone()),
+            "2026-11-27T12:30:00.00025+00:00");
+  EXPECT_EQ(
+      absl::BytesToHexString(EncodeMember(Plain(), "ann", std::nullopt, t)),
+      "86614137f782fa616e6e");
+  EXPECT_EQ(absl::BytesToHexString(
+                MemberPrefix(WithSecondary(v1::SORT_ORDER_ASCENDING), 1234.5, t)
+                    .substr(0, 8)),
+            "c0934a0000000000");
+  EXPECT_EQ(
+      absl::BytesToHexString(
+          MemberPrefix(WithSecondary(v1::SORT_ORDER_DESCENDING), 1234.5, t)
+              .substr(0, 8)),
+      "3f6cb5ffffffffff");
 }
 
 TEST(Keys, DecodeMemberRoundTrips) {
   absl::Time t = absl::FromUnixMicros(1795500000123456);
   const std::string player("pl\0yer", 6);  // ids are bytes, NUL included
   for (auto order : {v1::SORT_ORDER_ASCENDING, v1::SORT_ORDER_DESCENDING}) {
+    auto board = WithSecondary(order);
     for (std::optional<double> s :
          std::vector<std::optional<double>>{std::nullopt, 0.0, -7.5, 1e300}) {
-      auto decoded = DecodeMember(EncodeMember(player, s, order, t), order);
+      auto decoded = DecodeMember(board, EncodeMember(board, player, s, t));
       ASSERT_TRUE(decoded.has_value());
       EXPECT_EQ(decoded->player_id, player);
       EXPECT_EQ(decoded->secondary, s);
       EXPECT_EQ(decoded->reached_at, t);
     }
   }
-  EXPECT_FALSE(DecodeMember("short", v1::SORT_ORDER_ASCENDING).has_value());
+  auto plain = DecodeMember(Plain(), EncodeMember(Plain(), player, 4.0, t));
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->player_id, player);
+  EXPECT_FALSE(plain->secondary.has_value());
+  EXPECT_EQ(plain->reached_at, t);
+  EXPECT_FALSE(DecodeMember(Plain(), "short").has_value());
 }
 
 }  // namespace

@@ -7,50 +7,62 @@
 #include "absl/strings/str_cat.h"
 #include "common/event_validation.h"
 #include "common/keys.h"
-#include "server/redis_script.h"
+#include "common/player_buckets.h"
+#include "common/redis_script.h"
 
 namespace statstracker {
 namespace server {
 namespace {
 
-// KEYS: board, members, state, distinct, dcount. ARGV: player.
-// Removes the player's entry and scorer state and keeps the distinct-score
-// index consistent. The dcount field is looked up through the distinct ZSET
-// (whose score is the stored score) rather than re-formatted here, so it
-// matches whatever text the worker wrote. Returns 1 if an entry was removed.
-constexpr char kEraseScript[] = R"lua(
-local board, members, state, distinct, dcount = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local m = redis.call('HGET', members, ARGV[1])
-redis.call('HDEL', state, ARGV[1])
-if not m then return 0 end
-redis.call('HDEL', members, ARGV[1])
+// KEYS: board, bucket state, distinct. ARGV: player, record key prefix,
+// member prefix bytes. Removes the player's ranking entry and record and
+// keeps the dense boards' distinct-score index consistent (a score leaves it
+// with its last entry). Returns 1 if an entry was removed.
+constexpr char kEraseBody[] = R"lua(
+local board, meta, distinct = KEYS[1], KEYS[2], KEYS[3]
+local player, rec_prefix, plen = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local st = redis.call('HMGET', meta, 'level', 'split')
+local bucket = rec_prefix .. bucket_of(player, tonumber(st[1] or '0'),
+                                       tonumber(st[2] or '0'))
+local rec = redis.call('HGET', bucket, player)
+if not rec then return 0 end
+redis.call('HDEL', bucket, player)
+local m = string.sub(rec, 1, plen) .. player
 local s = redis.call('ZSCORE', board, m)
 if not s then return 0 end
 redis.call('ZREM', board, m)
-local d = redis.call('ZRANGEBYSCORE', distinct, s, s, 'LIMIT', 0, 1)[1]
-if d then
-  local left = redis.call('HINCRBY', dcount, d, -1)
-  if left <= 0 then
-    redis.call('HDEL', dcount, d)
-    redis.call('ZREM', distinct, d)
-  end
+if redis.call('ZCOUNT', board, s, s) == 0 then
+  local d = redis.call('ZRANGEBYSCORE', distinct, s, s, 'LIMIT', 0, 1)[1]
+  if d then redis.call('ZREM', distinct, d) end
 end
 return 1
 )lua";
 
 const RedisScript& EraseScript() {
-  static const RedisScript* script = new RedisScript(kEraseScript);
+  static const RedisScript* script =
+      new RedisScript(absl::StrCat(kLuaPlayerBuckets, kEraseBody));
   return *script;
 }
 
-std::vector<std::string> BoardKeys(absl::string_view game,
-                                   absl::string_view board,
-                                   absl::string_view period) {
-  return {keys::Board(game, board, period),
-          keys::BoardMembers(game, board, period),
-          keys::BoardState(game, board, period),
-          keys::BoardDistinct(game, board, period),
-          keys::BoardDistinctCount(game, board, period)};
+// KEYS: board, bucket state, distinct, periods index. ARGV: record key
+// prefix, period id. Deletes every key of one board period, the record
+// buckets included (as many as the bucket state says, read in the same
+// atomic step so a concurrent split cannot leave one behind), and the period
+// from the index. Returns the number of entries the board had.
+constexpr char kResetScript[] = R"lua(
+local board, meta, distinct, periods = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local n = redis.call('ZCARD', board)
+local st = redis.call('HMGET', meta, 'level', 'split')
+local buckets = 2 ^ tonumber(st[1] or '0') + tonumber(st[2] or '0')
+for b = 0, buckets - 1 do redis.call('UNLINK', ARGV[1] .. b) end
+redis.call('UNLINK', board, meta, distinct)
+redis.call('ZREM', periods, ARGV[2])
+return n
+)lua";
+
+const RedisScript& ResetScript() {
+  static const RedisScript* script = new RedisScript(kResetScript);
+  return *script;
 }
 
 // Runs commands inside MULTI/EXEC in one round trip; returns EXEC's replies.
@@ -114,13 +126,10 @@ absl::Status AdminServiceImpl::DoPublish(
           absl::StrCat("events[", i, "] (event_id '", event.event_id(),
                        "'): ", valid.message()));
     }
-    std::vector<std::string> xadd = {"XADD", stream.key()};
-    if (stream.max_length() > 0) {
-      xadd.insert(xadd.end(),
-                  {"MAXLEN", "~", absl::StrCat(stream.max_length())});
-    }
-    xadd.insert(xadd.end(), {"*", stream.field(), event.SerializeAsString()});
-    commands.push_back(std::move(xadd));
+    // No MAXLEN: the workers trim what every group acknowledged
+    // (StreamConfig.max_length), so nothing unconsumed is dropped here.
+    commands.push_back(
+        {"XADD", stream.key(), "*", stream.field(), event.SerializeAsString()});
   }
   auto lease = env_->pool->Acquire();
   if (!lease.ok()) return lease.status();
@@ -158,23 +167,17 @@ absl::Status AdminServiceImpl::DoReset(
     if (!stored.ok()) return stored.status();
     periods = *std::move(stored);
   }
-  std::vector<std::vector<std::string>> commands;
-  const std::string periods_key =
-      keys::BoardPeriods(request.game_id(), request.leaderboard_id());
-  for (const std::string& period : periods) {
-    std::vector<std::string> board_keys =
-        BoardKeys(request.game_id(), request.leaderboard_id(), period);
-    commands.push_back({"ZCARD", board_keys[0]});
-    std::vector<std::string> del = {"DEL"};
-    del.insert(del.end(), board_keys.begin(), board_keys.end());
-    commands.push_back(std::move(del));
-    commands.push_back({"ZREM", periods_key, period});
-  }
-  auto replies = Transaction(lease->get(), std::move(commands));
-  if (!replies.ok()) return replies.status();
+  const std::string& game = request.game_id();
+  const std::string& id = request.leaderboard_id();
   int64_t removed = 0;
-  for (size_t i = 0; i < replies->size(); i += 3) {
-    removed += (*replies)[i].integer;
+  for (const std::string& period : periods) {
+    auto reply = ResetScript().Run(
+        lease->get(),
+        {keys::Board(game, id, period), keys::BoardBuckets(game, id, period),
+         keys::BoardDistinct(game, id, period), keys::BoardPeriods(game, id)},
+        {keys::BoardRecordPrefix(game, id, period), period});
+    if (!reply.ok()) return reply.status();
+    removed += reply->integer;
   }
   response->set_removed_entries(removed);
   return absl::OkStatus();
@@ -201,10 +204,15 @@ absl::Status AdminServiceImpl::DoErase(const v1::ErasePlayerRequest& request,
     auto periods = StoredPeriods(lease->get(), request.game_id(), board.config);
     if (!periods.ok()) return periods.status();
     for (const std::string& period : *periods) {
+      const std::string& id = board.config.leaderboard_id();
       auto reply = EraseScript().Run(
           lease->get(),
-          BoardKeys(request.game_id(), board.config.leaderboard_id(), period),
-          {request.player_id()});
+          {keys::Board(request.game_id(), id, period),
+           keys::BoardBuckets(request.game_id(), id, period),
+           keys::BoardDistinct(request.game_id(), id, period)},
+          {request.player_id(),
+           keys::BoardRecordPrefix(request.game_id(), id, period),
+           absl::StrCat(keys::MemberPrefixBytes(board.config))});
       if (!reply.ok()) return reply.status();
       removed += reply->integer;
     }

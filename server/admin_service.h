@@ -18,7 +18,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   explicit AdminServiceImpl(const ServiceEnv* env) : env_(env) {}
 
   // Validates every event (ValidateEvent) before appending any, then appends
-  // all in one MULTI/EXEC, with XADD MAXLEN ~ when StreamConfig.max_length.
+  // all in one MULTI/EXEC (no MAXLEN: workers trim the stream).
   grpc::Status PublishEvents(grpc::ServerContext* context,
                              const v1::PublishEventsRequest* request,
                              v1::PublishEventsResponse* response) override;

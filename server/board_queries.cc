@@ -7,8 +7,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/keys.h"
+#include "common/player_buckets.h"
+#include "common/redis_script.h"
 #include "google/protobuf/util/time_util.h"
-#include "server/redis_script.h"
 
 namespace statstracker {
 namespace server {
@@ -93,13 +94,27 @@ end
 return out
 )lua";
 
-// KEYS: board, members, distinct. ARGV: mode, player, radius.
+// Finds a player's ranking member: the record in the player's bucket holds
+// the member prefix (common/keys.h, common/board_record.h). KEYS[2] is the
+// bucket state; the bucket key is ARGV[rp] .. number, in the same slot.
+constexpr char kLuaMemberOf[] = R"lua(
+local function member_of(meta, rec_prefix, plen, player)
+  local st = redis.call('HMGET', meta, 'level', 'split')
+  local b = bucket_of(player, tonumber(st[1] or '0'), tonumber(st[2] or '0'))
+  local rec = redis.call('HGET', rec_prefix .. b, player)
+  if not rec then return nil end
+  return string.sub(rec, 1, plen) .. player
+end
+)lua";
+
+// KEYS: board, bucket state, distinct. ARGV: mode, player, radius, record
+// key prefix, member prefix bytes.
 // Returns {total} if the player has no entry, else
 // {total, start, player index, member, score, rank, ...}.
 constexpr char kAroundBody[] = R"lua(
-local board, members, distinct = KEYS[1], KEYS[2], KEYS[3]
+local board, meta, distinct = KEYS[1], KEYS[2], KEYS[3]
 local total = redis.call('ZCARD', board)
-local m = redis.call('HGET', members, ARGV[2])
+local m = member_of(meta, ARGV[4], tonumber(ARGV[5]), ARGV[2])
 if not m then return {total} end
 local r = redis.call('ZRANK', board, m)
 if not r then return {total} end
@@ -111,15 +126,16 @@ add_ranked(out, board, distinct, ARGV[1], start, rows)
 return out
 )lua";
 
-// KEYS: board, members, distinct. ARGV: mode, player ids...
+// KEYS: board, bucket state, distinct. ARGV: mode, record key prefix,
+// member prefix bytes, player ids...
 // Returns {total, arg index, member, score, rank, 0-based index, ...} for the
 // players that have an entry.
 constexpr char kForPlayersBody[] = R"lua(
-local board, members, distinct = KEYS[1], KEYS[2], KEYS[3]
-local mode = ARGV[1]
+local board, meta, distinct = KEYS[1], KEYS[2], KEYS[3]
+local mode, rec_prefix, plen = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local out = {redis.call('ZCARD', board)}
-for i = 2, #ARGV do
-  local m = redis.call('HGET', members, ARGV[i])
+for i = 4, #ARGV do
+  local m = member_of(meta, rec_prefix, plen, ARGV[i])
   if m then
     local r = redis.call('ZRANK', board, m)
     if r then
@@ -132,7 +148,7 @@ for i = 2, #ARGV do
       else
         rank = redis.call('ZCOUNT', distinct, '-inf', '(' .. sc) + 1
       end
-      out[#out + 1] = i - 2
+      out[#out + 1] = i - 4
       out[#out + 1] = m
       out[#out + 1] = sc
       out[#out + 1] = rank
@@ -149,13 +165,13 @@ const RedisScript& PageScript() {
   return *script;
 }
 const RedisScript& AroundScript() {
-  static const RedisScript* script =
-      new RedisScript(absl::StrCat(kLuaPrelude, kAroundBody));
+  static const RedisScript* script = new RedisScript(
+      absl::StrCat(kLuaPlayerBuckets, kLuaPrelude, kLuaMemberOf, kAroundBody));
   return *script;
 }
 const RedisScript& ForPlayersScript() {
-  static const RedisScript* script =
-      new RedisScript(absl::StrCat(kLuaPrelude, kForPlayersBody));
+  static const RedisScript* script = new RedisScript(absl::StrCat(
+      kLuaPlayerBuckets, kLuaPrelude, kLuaMemberOf, kForPlayersBody));
   return *script;
 }
 
@@ -168,6 +184,21 @@ std::string ModeArg(v1::TieMode mode) {
     default:
       return "u";
   }
+}
+
+// The keys of the around and for-players scripts.
+std::vector<std::string> LookupKeys(const BoardRef& board) {
+  return {keys::Board(board.game_id, board.board_id, board.period),
+          keys::BoardBuckets(board.game_id, board.board_id, board.period),
+          keys::BoardDistinct(board.game_id, board.board_id, board.period)};
+}
+
+std::vector<std::string> AroundArgs(const BoardRef& board,
+                                    absl::string_view player_id, int radius) {
+  return {ModeArg(board.config->tie_mode()), std::string(player_id),
+          absl::StrCat(radius),
+          keys::BoardRecordPrefix(board.game_id, board.board_id, board.period),
+          absl::StrCat(keys::MemberPrefixBytes(*board.config))};
 }
 
 absl::Status Unexpected(absl::string_view what, const RedisReply& reply) {
@@ -214,7 +245,7 @@ absl::Status ParseRows(const std::vector<RedisReply>& elements, size_t pos,
 absl::StatusOr<v1::LeaderboardEntry> MakeEntry(
     const v1::LeaderboardConfig& config, absl::string_view member,
     double stored_score, int64_t rank) {
-  auto decoded = keys::DecodeMember(member, config.secondary().sort_order());
+  auto decoded = keys::DecodeMember(config, member);
   if (!decoded.has_value()) {
     return absl::InternalError(absl::StrCat("board '", config.leaderboard_id(),
                                             "' holds a malformed member of ",
@@ -224,8 +255,7 @@ absl::StatusOr<v1::LeaderboardEntry> MakeEntry(
   entry.set_player_id(decoded->player_id);
   entry.set_rank(rank);
   entry.set_score(keys::ScoreFromStored(stored_score, config.sort_order()));
-  if (config.has_secondary() && !config.secondary().value_key().empty() &&
-      decoded->secondary.has_value()) {
+  if (decoded->secondary.has_value()) {
     entry.set_secondary_score(*decoded->secondary);
   }
   *entry.mutable_updated_at() =
@@ -244,12 +274,8 @@ std::vector<std::string> ListPageCommand(const BoardRef& board, int limit) {
 std::vector<std::string> AroundPlayerCommand(const BoardRef& board,
                                              absl::string_view player_id,
                                              int radius) {
-  return AroundScript().EvalShaCommand(
-      {keys::Board(board.game_id, board.board_id, board.period),
-       keys::BoardMembers(board.game_id, board.board_id, board.period),
-       keys::BoardDistinct(board.game_id, board.board_id, board.period)},
-      {ModeArg(board.config->tie_mode()), std::string(player_id),
-       absl::StrCat(radius)});
+  return AroundScript().EvalShaCommand(LookupKeys(board),
+                                       AroundArgs(board, player_id, radius));
 }
 
 absl::StatusOr<BoardPage> ListPage(RedisConnection* conn, const BoardRef& board,
@@ -286,13 +312,8 @@ absl::StatusOr<AroundPlayer> ListAroundPlayer(RedisConnection* conn,
                                               const BoardRef& board,
                                               absl::string_view player_id,
                                               int radius) {
-  auto reply = AroundScript().Run(
-      conn,
-      {keys::Board(board.game_id, board.board_id, board.period),
-       keys::BoardMembers(board.game_id, board.board_id, board.period),
-       keys::BoardDistinct(board.game_id, board.board_id, board.period)},
-      {ModeArg(board.config->tie_mode()), std::string(player_id),
-       absl::StrCat(radius)});
+  auto reply = AroundScript().Run(conn, LookupKeys(board),
+                                  AroundArgs(board, player_id, radius));
   if (!reply.ok()) return reply.status();
   const auto& el = reply->elements;
   if (el.empty() || !IsInt(el[0]))
@@ -319,16 +340,12 @@ absl::StatusOr<AroundPlayer> ListAroundPlayer(RedisConnection* conn,
 absl::StatusOr<PlayersEntries> ListForPlayers(
     RedisConnection* conn, const BoardRef& board,
     const std::vector<std::string>& player_ids) {
-  std::vector<std::string> args;
-  args.reserve(player_ids.size() + 1);
-  args.push_back(ModeArg(board.config->tie_mode()));
+  std::vector<std::string> args = {
+      ModeArg(board.config->tie_mode()),
+      keys::BoardRecordPrefix(board.game_id, board.board_id, board.period),
+      absl::StrCat(keys::MemberPrefixBytes(*board.config))};
   args.insert(args.end(), player_ids.begin(), player_ids.end());
-  auto reply = ForPlayersScript().Run(
-      conn,
-      {keys::Board(board.game_id, board.board_id, board.period),
-       keys::BoardMembers(board.game_id, board.board_id, board.period),
-       keys::BoardDistinct(board.game_id, board.board_id, board.period)},
-      args);
+  auto reply = ForPlayersScript().Run(conn, LookupKeys(board), args);
   if (!reply.ok()) return reply.status();
   const auto& el = reply->elements;
   if (el.empty() || !IsInt(el[0]) || (el.size() - 1) % 5 != 0) {

@@ -14,7 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/config_loader.h"
 #include "common/game_catalog.h"
+#include "common/layout_version.h"
 #include "common/logging.h"
+#include "common/redis_client.h"
 #include "server/gateway/gateway.h"  // REST gateway (gateway helper)
 #include "server/query_server.h"
 
@@ -42,6 +44,15 @@ namespace {
 int Fail(const absl::Status& status) {
   std::cerr << "server: " << status << std::endl;
   return 1;
+}
+
+absl::Status CheckLayoutIfReachable(const v1::StatsTrackerConfig& config) {
+  auto conn =
+      RedisConnection::Connect(config.redis().host(), config.redis().port(),
+                               absl::Seconds(2), config.redis().password());
+  if (!conn.ok()) return absl::OkStatus();
+  absl::Status status = CheckLayout(conn->get(), config);
+  return absl::IsFailedPrecondition(status) ? status : absl::OkStatus();
 }
 
 int Run() {
@@ -83,6 +94,11 @@ int Run() {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  // Refuse data of another storage layout. Redis may be down now (the
+  // server starts anyway and answers UNAVAILABLE until it is back).
+  absl::Status layout = CheckLayoutIfReachable(*config);
+  if (!layout.ok()) return Fail(layout);
 
   auto server = server::QueryServer::Start(*config, *std::move(catalog));
   if (!server.ok()) return Fail(server.status());

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/keys.h"
 
 namespace statstracker {
 namespace server {
@@ -14,9 +15,11 @@ namespace {
 
 constexpr char kVersion = 1;
 constexpr size_t kHeaderBytes = 1 + 4 + 8;
-// Members are a 16-byte tie-break prefix plus a player id of 1 to 128 bytes.
-constexpr size_t kMinMemberBytes = 17;
-constexpr size_t kMaxMemberBytes = 16 + 128;
+// Members are a 7- or 15-byte tie-break prefix plus a player id of 1 to 128
+// bytes (common/keys.h).
+constexpr size_t kMinMemberBytes = keys::kTimeKeyBytes + 1;
+constexpr size_t kMaxMemberBytes =
+    keys::kTimeKeyBytes + keys::kSecondaryKeyBytes + 128;
 
 // FNV-1a: stable across processes and builds, unlike absl::Hash, so a token
 // stays valid when another server replica answers the next page.

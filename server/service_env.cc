@@ -5,7 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "common/keys.h"
 #include "common/periods.h"
-#include "server/redis_script.h"
+#include "common/redis_script.h"
 
 namespace statstracker {
 namespace server {

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/keys.h"
-#include "server/redis_script.h"
+#include "common/redis_script.h"
 
 namespace statstracker {
 namespace server {

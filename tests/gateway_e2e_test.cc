@@ -169,14 +169,8 @@ class GatewayEndToEndTest : public ::testing::Test {
     // No worker binary yet: the same data in the worker's layout.
     auto conn = stack_->redis->Connect();
     ASSERT_TRUE(conn.ok());
-    v1::LeaderboardConfig high;
-    high.set_leaderboard_id("high");
-    high.set_sort_order(v1::SORT_ORDER_DESCENDING);
-    high.mutable_secondary()->set_value_key("kills");
-    high.mutable_secondary()->set_sort_order(v1::SORT_ORDER_DESCENDING);
-    v1::LeaderboardConfig total = high;
-    total.set_leaderboard_id("total");
-    total.clear_secondary();
+    v1::LeaderboardConfig high = testing::TestBoard("arcade", "high");
+    v1::LeaderboardConfig total = testing::TestBoard("arcade", "total");
     struct Row {
       const char* player;
       double score;

@@ -1,36 +1,49 @@
 #include "tests/server_board_seed.h"
 
-#include "absl/strings/numbers.h"
+#include <map>
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/keys.h"
+#include "common/player_buckets.h"
+#include "common/redis_script.h"
+#include "worker/board_store.h"
 
 namespace statstracker {
 namespace testing {
 namespace {
 
-// KEYS: board, members, distinct, dcount, periods.
-// ARGV: player, member, stored score, formatted stored score, period,
-// period start.
-constexpr char kSeedScript[] = R"lua(
-local old = redis.call('HGET', KEYS[2], ARGV[1])
+// KEYS: board, bucket state, distinct, periods.
+// ARGV: player, member prefix, stored score, record, record key prefix,
+// period, period start, dense ('1'/'0'), ordered key of the stored score.
+constexpr char kSeedBody[] = R"lua(
+local board, meta, distinct, periods = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local player, prefix, stored = ARGV[1], ARGV[2], ARGV[3]
+local st = redis.call('HMGET', meta, 'level', 'split')
+local bucket = ARGV[5] .. bucket_of(player, tonumber(st[1] or '0'),
+                                    tonumber(st[2] or '0'))
+local old = redis.call('HGET', bucket, player)
 if old then
-  local s = redis.call('ZSCORE', KEYS[1], old)
-  redis.call('ZREM', KEYS[1], old)
-  if s then
-    local d = redis.call('ZRANGEBYSCORE', KEYS[3], s, s, 'LIMIT', 0, 1)[1]
-    if d and redis.call('HINCRBY', KEYS[4], d, -1) <= 0 then
-      redis.call('HDEL', KEYS[4], d)
-      redis.call('ZREM', KEYS[3], d)
-    end
+  local m = string.sub(old, 1, #prefix) .. player
+  local s = redis.call('ZSCORE', board, m)
+  redis.call('ZREM', board, m)
+  if s and ARGV[8] == '1' and redis.call('ZCOUNT', board, s, s) == 0 then
+    local d = redis.call('ZRANGEBYSCORE', distinct, s, s, 'LIMIT', 0, 1)[1]
+    if d then redis.call('ZREM', distinct, d) end
   end
 end
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
-redis.call('HINCRBY', KEYS[4], ARGV[4], 1)
-redis.call('ZADD', KEYS[5], ARGV[6], ARGV[5])
+redis.call('ZADD', board, stored, prefix .. player)
+redis.call('HSET', bucket, player, ARGV[4])
+if ARGV[8] == '1' then redis.call('ZADD', distinct, stored, ARGV[9]) end
+redis.call('ZADD', periods, ARGV[7], ARGV[6])
 return 1
 )lua";
+
+const RedisScript& SeedScript() {
+  static const RedisScript* script =
+      new RedisScript(absl::StrCat(kLuaPlayerBuckets, kSeedBody));
+  return *script;
+}
 
 }  // namespace
 
@@ -38,22 +51,109 @@ absl::Status SeedEntry(RedisConnection* conn, absl::string_view game_id,
                        const v1::LeaderboardConfig& board,
                        absl::string_view period, absl::string_view player,
                        double score, std::optional<double> secondary,
-                       absl::Time reached_at) {
+                       absl::Time reached_at, bool scorer_keeps_aux) {
   const std::string& id = board.leaderboard_id();
-  double stored = keys::StoredScore(score, board.sort_order());
-  std::string member = keys::EncodeMember(
-      player, secondary, board.secondary().sort_order(), reached_at);
-  auto reply =
-      conn->Command({"EVAL", kSeedScript, "5", keys::Board(game_id, id, period),
-                     keys::BoardMembers(game_id, id, period),
-                     keys::BoardDistinct(game_id, id, period),
-                     keys::BoardDistinctCount(game_id, id, period),
-                     keys::BoardPeriods(game_id, id), std::string(player),
-                     member, keys::FormatScore(stored),
-                     keys::FormatScore(stored), std::string(period), "0"});
+  const double stored = keys::StoredScore(score, board.sort_order());
+  const std::string prefix = keys::MemberPrefix(board, secondary, reached_at);
+  std::string record = prefix;
+  if (scorer_keeps_aux) record.push_back('\0');  // no aux value set
+  auto reply = SeedScript().Run(
+      conn,
+      {keys::Board(game_id, id, period),
+       keys::BoardBuckets(game_id, id, period),
+       keys::BoardDistinct(game_id, id, period),
+       keys::BoardPeriods(game_id, id)},
+      {std::string(player), prefix, keys::FormatScore(stored), record,
+       keys::BoardRecordPrefix(game_id, id, period), std::string(period), "0",
+       board.tie_mode() == v1::TIE_MODE_DENSE ? "1" : "0",
+       keys::OrderedKey(stored)});
   if (!reply.ok()) return reply.status();
-  if (reply->is_error()) return absl::InternalError(reply->str);
   return absl::OkStatus();
+}
+
+absl::Status SeedBoard(RedisConnection* conn, absl::string_view game_id,
+                       const v1::LeaderboardConfig& board,
+                       absl::string_view period,
+                       const std::vector<SeedRow>& rows,
+                       bool scorer_keeps_aux) {
+  const std::string& id = board.leaderboard_id();
+  BucketState buckets;
+  while (buckets.NeedsSplit(static_cast<int64_t>(rows.size()))) {
+    buckets = buckets.AfterSplit();
+  }
+  const bool dense = board.tie_mode() == v1::TIE_MODE_DENSE;
+  std::map<uint32_t, std::vector<std::string>> records;  // bucket -> fields
+  std::set<double> distinct;
+  std::vector<std::vector<std::string>> commands;
+  std::vector<std::string> zadd = {"ZADD", keys::Board(game_id, id, period)};
+  auto flush = [&](bool all) -> absl::Status {
+    if (zadd.size() > 2) commands.push_back(std::move(zadd));
+    zadd = {"ZADD", keys::Board(game_id, id, period)};
+    for (auto& [bucket, fields] : records) {
+      if (fields.empty()) continue;
+      std::vector<std::string> hset = {
+          "HSET", keys::BoardRecords(game_id, id, period, bucket)};
+      hset.insert(hset.end(), fields.begin(), fields.end());
+      commands.push_back(std::move(hset));
+      fields.clear();
+    }
+    if (!all && commands.size() < 200) return absl::OkStatus();
+    auto replies = conn->Pipeline(commands);
+    commands.clear();
+    if (!replies.ok()) return replies.status();
+    for (const RedisReply& r : *replies) {
+      if (r.is_error()) return absl::InternalError(r.str);
+    }
+    return absl::OkStatus();
+  };
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const SeedRow& row = rows[i];
+    const double stored = keys::StoredScore(row.score, board.sort_order());
+    std::string prefix =
+        keys::MemberPrefix(board, row.secondary, row.reached_at);
+    zadd.push_back(keys::FormatScore(stored));
+    zadd.push_back(prefix + row.player);
+    std::vector<std::string>& fields = records[buckets.BucketOf(row.player)];
+    fields.push_back(row.player);
+    if (scorer_keeps_aux) prefix.push_back('\0');
+    fields.push_back(std::move(prefix));
+    if (dense) distinct.insert(stored);
+    if ((i + 1) % 1000 == 0) {
+      absl::Status status = flush(false);
+      if (!status.ok()) return status;
+    }
+  }
+  if (buckets.buckets() > 1) {
+    commands.push_back({"HSET", keys::BoardBuckets(game_id, id, period),
+                        "level", absl::StrCat(buckets.level), "split",
+                        absl::StrCat(buckets.split)});
+  }
+  std::vector<std::string> dz = {"ZADD",
+                                 keys::BoardDistinct(game_id, id, period)};
+  for (double stored : distinct) {
+    dz.push_back(keys::FormatScore(stored));
+    dz.push_back(keys::OrderedKey(stored));
+    if (dz.size() > 2000) {
+      commands.push_back(std::move(dz));
+      dz = {"ZADD", keys::BoardDistinct(game_id, id, period)};
+    }
+  }
+  if (dz.size() > 2) commands.push_back(std::move(dz));
+  commands.push_back(
+      {"ZADD", keys::BoardPeriods(game_id, id), "0", std::string(period)});
+  return flush(true);
+}
+
+absl::Status GrowSeededBuckets(RedisConnection* conn, absl::string_view game_id,
+                               const v1::LeaderboardConfig& board,
+                               absl::string_view period) {
+  worker::BoardPeriod ref{
+      std::string(game_id), &board, {}, std::string(period)};
+  while (true) {
+    auto splits = worker::SplitBuckets(conn, ref, std::nullopt, 1024);
+    if (!splits.ok()) return splits.status();
+    if (*splits == 0) return absl::OkStatus();
+  }
 }
 
 }  // namespace testing

@@ -51,8 +51,7 @@ TEST(ServerOutageTest, UnavailableWhileRedisIsDownAndRecoversAfter) {
   {
     auto conn = s.redis->Connect();
     ASSERT_TRUE(conn.ok());
-    v1::LeaderboardConfig high;
-    high.set_leaderboard_id("high");
+    v1::LeaderboardConfig high = testing::TestBoard("arcade", "high");
     ASSERT_TRUE(testing::SeedEntry(conn->get(), "arcade", high, "all", "alice",
                                    10, std::nullopt, absl::Now())
                     .ok());

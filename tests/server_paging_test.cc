@@ -51,16 +51,18 @@ class ServerPagingTest : public ::testing::Test {
     for (int i = 0; i < kPlayers; ++i) {
       Set(absl::StrCat("player-", i), rng() % 1000, rng() % 100000);
     }
+    // Many record buckets, as a worker-written board of this size has.
+    ASSERT_TRUE(
+        testing::GrowSeededBuckets(conn_.get(), "arcade", board_, "all").ok());
   }
 
   void Set(const std::string& player, double score, int at) {
     ASSERT_TRUE(testing::SeedEntry(conn_.get(), "arcade", board_, "all", player,
                                    score, std::nullopt, kT0 + absl::Seconds(at))
                     .ok());
-    rows_[player] =
-        Row{player, score,
-            keys::EncodeMember(player, std::nullopt, v1::SORT_ORDER_DESCENDING,
-                               kT0 + absl::Seconds(at))};
+    rows_[player] = Row{player, score,
+                        keys::EncodeMember(board_, player, std::nullopt,
+                                           kT0 + absl::Seconds(at))};
   }
 
   // Players best first, as the board must order them.

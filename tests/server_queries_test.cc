@@ -72,18 +72,10 @@ class ServerQueriesTest : public ::testing::Test {
     SeedAll();
   }
 
-  // The parts of the test config's arcade boards that seeding needs (no
-  // RPC, so it works whatever credentials the server wants).
+  // The test config's arcade boards, for seeding (no RPC, so it works
+  // whatever credentials the server wants).
   v1::LeaderboardConfig Board(const std::string &id) {
-    v1::LeaderboardConfig config;
-    config.set_leaderboard_id(id);
-    config.set_sort_order(id == "laps" ? v1::SORT_ORDER_ASCENDING
-                                       : v1::SORT_ORDER_DESCENDING);
-    if (id == "high") {
-      config.mutable_secondary()->set_value_key("kills");
-      config.mutable_secondary()->set_sort_order(v1::SORT_ORDER_DESCENDING);
-    }
-    return config;
+    return testing::TestBoard("arcade", id);
   }
 
   void Seed(const std::string &game, const v1::LeaderboardConfig &board,

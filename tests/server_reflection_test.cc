@@ -42,8 +42,7 @@ TEST(ServerReflectionTest, BufCurlListsServicesAndCallsAQuery) {
   {
     auto conn = (*stack)->redis->Connect();
     ASSERT_TRUE(conn.ok());
-    v1::LeaderboardConfig high;
-    high.set_leaderboard_id("high");
+    v1::LeaderboardConfig high = testing::TestBoard("arcade", "high");
     for (auto [player, score] :
          {std::pair<const char *, double>{"alice", 500}, {"bob", 700}}) {
       ASSERT_TRUE(testing::SeedEntry(conn->get(), "arcade", high, "all", player,

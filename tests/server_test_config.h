@@ -6,6 +6,9 @@
 #include <string>
 
 #include "absl/strings/str_replace.h"
+#include "google/protobuf/text_format.h"
+#include "statstracker/v1/config.pb.h"
+#include "statstracker/v1/plugin_params.pb.h"
 
 namespace statstracker {
 namespace testing {
@@ -101,6 +104,28 @@ games {
 }
 )cfg",
                              {{"$KEY", kTestApiKey}, {"$EXTRA", extra_server}});
+}
+
+// The config of board `board_id` of `game_id` in TestConfig(), for tests
+// that write entries in the storage layout (which depends on it); an empty
+// config with just the id if there is no such board.
+inline v1::LeaderboardConfig TestBoard(const std::string& game_id,
+                                       const std::string& board_id) {
+  // The config's params are Anys of these types: the parser needs them in
+  // the generated pool (naming them keeps them linked in).
+  (void)v1::CumulativePointsParams::descriptor();
+  (void)v1::DeclarativeStatsParams::descriptor();
+  v1::StatsTrackerConfig config;
+  google::protobuf::TextFormat::ParseFromString(TestConfig(), &config);
+  for (const v1::GameConfig& game : config.games()) {
+    if (game.game_id() != game_id) continue;
+    for (const v1::LeaderboardConfig& board : game.leaderboards()) {
+      if (board.leaderboard_id() == board_id) return board;
+    }
+  }
+  v1::LeaderboardConfig missing;
+  missing.set_leaderboard_id(board_id);
+  return missing;
 }
 
 }  // namespace testing

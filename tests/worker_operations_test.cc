@@ -99,10 +99,12 @@ TEST_F(WorkerOperationsTest, UnknownGameIsDeadLetteredAndWorkContinues) {
   EXPECT_EQ(letter.at("deliveries"), "1");
   EXPECT_EQ(letter.at("consumer"), "ops");
   // The valid event after it was applied.
-  auto score = conn_->Command(
-      {"HGET", keys::BoardState("arcade", "high", "all"), "ann"});
-  ASSERT_TRUE(score.ok());
-  EXPECT_EQ(score->str, "42");
+  auto board = conn_->Command({"ZRANGE", keys::Board("arcade", "high", "all"),
+                               "0", "-1", "WITHSCORES"});
+  ASSERT_TRUE(board.ok());
+  ASSERT_EQ(board->elements.size(), 2u);
+  EXPECT_TRUE(absl::EndsWith(board->elements[0].str, "ann"));
+  EXPECT_EQ(board->elements[1].str, "-42");  // stored negated: higher first
   EXPECT_EQ((*worker)->Stop(), 0);
 }
 
@@ -160,7 +162,7 @@ TEST_F(WorkerOperationsTest, SigtermCommitsTheBatchInHandAndExitsZero) {
   // Stop it mid-run: once it has acked something but not everything.
   absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (absl::Now() < deadline) {
-    auto applied = conn_->Command({"XLEN", keys::Applied("arcade")});
+    auto applied = conn_->Command({"EXISTS", keys::Cursor("arcade")});
     if (applied.ok() && applied->integer > 0) break;
     absl::SleepFor(absl::Milliseconds(1));
   }
@@ -245,10 +247,8 @@ TEST_F(WorkerOperationsTest, PeriodicBoardUsesEventTimeAndRetention) {
     int64_t want = absl::ToUnixMillis(end + absl::Seconds(864000));
     for (const std::string& key :
          {keys::Board("arcade", "daily", id),
-          keys::BoardMembers("arcade", "daily", id),
-          keys::BoardState("arcade", "daily", id),
-          keys::BoardDistinct("arcade", "daily", id),
-          keys::BoardDistinctCount("arcade", "daily", id)}) {
+          keys::BoardRecords("arcade", "daily", id, 0),
+          keys::BoardDistinct("arcade", "daily", id)}) {
       auto at = conn_->Command({"PEXPIRETIME", key});
       ASSERT_TRUE(at.ok());
       EXPECT_EQ(at->integer, want) << key;

@@ -9,7 +9,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/board_record.h"
 #include "common/keys.h"
+#include "common/player_buckets.h"
 
 namespace statstracker {
 namespace testing {
@@ -23,18 +25,42 @@ struct BoardInfo {
   const char* game;
   const char* board;
   v1::SortOrder order;
+  v1::TieMode tie_mode;
+  const char* secondary_key;  // "" for none
   v1::SortOrder secondary_order;
+  bool best_score;  // the scorer keeps aux "secondary"
 };
 constexpr BoardInfo kBoards[] = {
-    {"arcade", "high", v1::SORT_ORDER_DESCENDING, v1::SORT_ORDER_DESCENDING},
-    {"arcade", "total", v1::SORT_ORDER_DESCENDING, v1::SORT_ORDER_UNSPECIFIED},
-    {"arcade", "daily", v1::SORT_ORDER_DESCENDING, v1::SORT_ORDER_UNSPECIFIED},
-    {"arcade", "laps", v1::SORT_ORDER_ASCENDING, v1::SORT_ORDER_UNSPECIFIED},
-    {"duel", "wins", v1::SORT_ORDER_DESCENDING, v1::SORT_ORDER_UNSPECIFIED},
-    {"duel", "elo", v1::SORT_ORDER_DESCENDING, v1::SORT_ORDER_UNSPECIFIED},
-    {"duel", "points", v1::SORT_ORDER_DESCENDING, v1::SORT_ORDER_UNSPECIFIED},
-    {"chess", "elo", v1::SORT_ORDER_DESCENDING, v1::SORT_ORDER_UNSPECIFIED},
+    {"arcade", "high", v1::SORT_ORDER_DESCENDING, v1::TIE_MODE_UNIQUE, "kills",
+     v1::SORT_ORDER_DESCENDING, true},
+    {"arcade", "total", v1::SORT_ORDER_DESCENDING, v1::TIE_MODE_STANDARD, "",
+     v1::SORT_ORDER_UNSPECIFIED, false},
+    {"arcade", "daily", v1::SORT_ORDER_DESCENDING, v1::TIE_MODE_DENSE, "",
+     v1::SORT_ORDER_UNSPECIFIED, true},
+    {"arcade", "laps", v1::SORT_ORDER_ASCENDING, v1::TIE_MODE_UNIQUE, "",
+     v1::SORT_ORDER_UNSPECIFIED, true},
+    {"duel", "wins", v1::SORT_ORDER_DESCENDING, v1::TIE_MODE_STANDARD, "",
+     v1::SORT_ORDER_UNSPECIFIED, false},
+    {"duel", "elo", v1::SORT_ORDER_DESCENDING, v1::TIE_MODE_UNIQUE, "",
+     v1::SORT_ORDER_UNSPECIFIED, false},
+    {"duel", "points", v1::SORT_ORDER_DESCENDING, v1::TIE_MODE_DENSE, "",
+     v1::SORT_ORDER_UNSPECIFIED, false},
+    {"chess", "elo", v1::SORT_ORDER_DESCENDING, v1::TIE_MODE_UNIQUE, "",
+     v1::SORT_ORDER_UNSPECIFIED, false},
 };
+
+// The parts of the board's config the storage layout depends on.
+v1::LeaderboardConfig ConfigOf(const BoardInfo& info) {
+  v1::LeaderboardConfig config;
+  config.set_leaderboard_id(info.board);
+  config.set_sort_order(info.order);
+  config.set_tie_mode(info.tie_mode);
+  if (*info.secondary_key != '\0') {
+    config.mutable_secondary()->set_value_key(info.secondary_key);
+    config.mutable_secondary()->set_sort_order(info.secondary_order);
+  }
+  return config;
+}
 
 const BoardInfo* FindBoard(absl::string_view game, absl::string_view board) {
   for (const BoardInfo& b : kBoards) {
@@ -494,50 +520,63 @@ std::vector<std::string> ExpectedState::Compare(RedisConnection* conn) const {
       fail(absl::StrCat("no board info for ", key));
       continue;
     }
+    const v1::LeaderboardConfig config = ConfigOf(*info);
     const std::string &g = parts[0], &b = parts[1], &period = parts[2];
+    const bool dense = info->tie_mode == v1::TIE_MODE_DENSE;
     expected_keys.insert(keys::Board(g, b, period));
+    expected_keys.insert(keys::BoardBuckets(g, b, period));
+    if (dense) expected_keys.insert(keys::BoardDistinct(g, b, period));
     auto replies = conn->Pipeline(
         {{"ZRANGE", keys::Board(g, b, period), "0", "-1", "WITHSCORES"},
-         {"HGETALL", keys::BoardMembers(g, b, period)},
-         {"HGETALL", keys::BoardState(g, b, period)},
-         {"HGETALL", keys::BoardDistinctCount(g, b, period)},
-         {"ZRANGE", keys::BoardDistinct(g, b, period), "0", "-1",
-          "WITHSCORES"}});
+         {"HMGET", keys::BoardBuckets(g, b, period), "level", "split"},
+         {"ZRANGE", keys::BoardDistinct(g, b, period), "0", "-1", "WITHSCORES"},
+         {"KEYS", keys::BoardRecordPrefix(g, b, period) + "*"}});
     if (!replies.ok()) {
       fail(std::string(replies.status().message()));
       return diffs;
     }
     const RedisReply& zset = (*replies)[0];
-    std::map<std::string, std::string> members = HashOf((*replies)[1]);
-    std::map<std::string, std::string> state = HashOf((*replies)[2]);
-    std::map<std::string, std::string> dcount = HashOf((*replies)[3]);
-    std::map<std::string, std::string> distinct = HashOf((*replies)[4]);
+    BucketState buckets;
+    int64_t level = 0, split = 0;
+    const RedisReply& st = (*replies)[1];
+    if (st.elements.size() == 2 && !st.elements[0].is_nil()) {
+      absl::SimpleAtoi(st.elements[0].str, &level);
+    }
+    if (st.elements.size() == 2 && !st.elements[1].is_nil()) {
+      absl::SimpleAtoi(st.elements[1].str, &split);
+    }
+    buckets.level = static_cast<uint32_t>(level);
+    buckets.split = static_cast<uint32_t>(split);
+    std::map<std::string, std::string> distinct = HashOf((*replies)[2]);
+    // Every record in every bucket key of the board.
+    std::map<std::string, std::string> records;  // player -> record
+    std::map<std::string, std::string> bucket_of;
+    for (const RedisReply& k : (*replies)[3].elements) {
+      expected_keys.insert(k.str);
+      auto h = conn->Command({"HGETALL", k.str});
+      if (!h.ok()) continue;
+      for (const auto& [player, record] : HashOf(*h)) {
+        records[player] = record;
+        bucket_of[player] = k.str;
+      }
+    }
     if (zset.elements.size() / 2 != players.size()) {
       fail(absl::StrCat(key, ": ", zset.elements.size() / 2,
                         " entries, expected ", players.size()));
     }
-    std::map<std::string, int> want_counts;
+    if (records.size() != players.size()) {
+      fail(absl::StrCat(key, ": ", records.size(), " records for ",
+                        players.size(), " players"));
+    }
+    std::set<double> want_distinct;
+    const std::vector<std::string> aux_names =
+        info->best_score ? std::vector<std::string>{"secondary"}
+                         : std::vector<std::string>{};
     for (const auto& [player, entry] : players) {
       double stored = keys::StoredScore(entry.score, info->order);
-      ++want_counts[keys::FormatScore(stored)];
-      std::string want_member = keys::EncodeMember(
-          player, entry.secondary, info->secondary_order, entry.reached_at);
-      auto m = members.find(player);
-      if (m == members.end()) {
-        fail(absl::StrCat(key, ": player ", player, " missing from :members"));
-        continue;
-      }
-      if (m->second != want_member) {
-        auto got = keys::DecodeMember(m->second, info->secondary_order);
-        fail(absl::StrCat(
-            key, ": player ", player, " member differs: secondary ",
-            got && got->secondary ? absl::StrCat(*got->secondary) : "none",
-            " vs ", entry.secondary ? absl::StrCat(*entry.secondary) : "none",
-            ", reached ",
-            got ? absl::FormatTime(got->reached_at) : std::string("?"), " vs ",
-            absl::FormatTime(entry.reached_at), "; state ",
-            state.count(player) ? state[player] : "<none>"));
-      }
+      want_distinct.insert(stored);
+      std::string want_member =
+          keys::EncodeMember(config, player, entry.secondary, entry.reached_at);
       bool found = false;
       for (size_t i = 0; i + 1 < zset.elements.size(); i += 2) {
         if (zset.elements[i].str != want_member) continue;
@@ -551,49 +590,63 @@ std::vector<std::string> ExpectedState::Compare(RedisConnection* conn) const {
         }
       }
       if (!found) {
+        std::string got_member;
+        for (size_t i = 0; i + 1 < zset.elements.size(); i += 2) {
+          const std::string& m = zset.elements[i].str;
+          if (absl::EndsWith(m, player) &&
+              m.size() == keys::MemberPrefixBytes(config) + player.size()) {
+            got_member = m;
+          }
+        }
+        auto got = keys::DecodeMember(config, got_member);
+        fail(absl::StrCat(
+            key, ": player ", player,
+            " has no ranking entry with the expected member (score ",
+            entry.score, "); found secondary ",
+            got && got->secondary ? absl::StrCat(*got->secondary) : "none",
+            " vs ", entry.secondary ? absl::StrCat(*entry.secondary) : "none",
+            ", reached ",
+            got ? absl::FormatTime(got->reached_at) : std::string("?"), " vs ",
+            absl::FormatTime(entry.reached_at)));
+      }
+      auto r = records.find(player);
+      if (r == records.end()) {
+        fail(absl::StrCat(key, ": player ", player, " has no record"));
+        continue;
+      }
+      if (bucket_of[player] !=
+          keys::BoardRecords(g, b, period, buckets.BucketOf(player))) {
+        fail(absl::StrCat(key, ": player ", player, " record in ",
+                          bucket_of[player], ", expected bucket ",
+                          buckets.BucketOf(player)));
+      }
+      auto record = DecodeBoardRecord(
+          r->second, keys::MemberPrefixBytes(config), aux_names);
+      if (!record.ok()) {
         fail(absl::StrCat(key, ": player ", player,
-                          " has no ranking entry with the expected member "
-                          "(score ",
-                          entry.score, ")"));
-      }
-      auto s = state.find(player);
-      double state_score;
-      if (s == state.end() ||
-          !absl::SimpleAtod(
-              std::string(s->second.substr(0, s->second.find(';'))),
-              &state_score) ||
-          state_score != entry.score) {
-        fail(absl::StrCat(key, ": player ", player, " state '",
-                          s == state.end() ? "<none>" : s->second,
-                          "', expected score ",
-                          keys::FormatScore(entry.score)));
+                          " record: ", record.status().message()));
+      } else if (record->member_prefix + player != want_member) {
+        fail(absl::StrCat(key, ": player ", player,
+                          " record's member prefix differs"));
       }
     }
-    if (members.size() != players.size() || state.size() != players.size()) {
-      fail(absl::StrCat(key, ": ", members.size(), " members and ",
-                        state.size(), " states for ", players.size(),
-                        " players"));
-    }
-    if (dcount.size() != want_counts.size() ||
-        distinct.size() != want_counts.size()) {
-      fail(absl::StrCat(key, ": ", dcount.size(), " dcount fields and ",
-                        distinct.size(), " distinct scores, expected ",
-                        want_counts.size()));
-    }
-    for (const auto& [field, n] : want_counts) {
-      auto d = dcount.find(field);
-      if (d == dcount.end() || d->second != absl::StrCat(n)) {
-        fail(absl::StrCat(key, ": dcount[", field,
-                          "] = ", d == dcount.end() ? "<none>" : d->second,
-                          ", expected ", n));
+    if (!dense) {
+      if (!distinct.empty()) {
+        fail(absl::StrCat(key, ": a distinct index on a non-dense board"));
       }
-      auto z = distinct.find(field);
-      double zs;
-      if (z == distinct.end() || !absl::SimpleAtod(z->second, &zs) ||
-          keys::FormatScore(zs) != field) {
-        fail(absl::StrCat(key, ": distinct member ", field,
-                          " missing or "
-                          "with another score"));
+    } else {
+      std::set<double> got;
+      for (const auto& [member, score] : distinct) {
+        double d;
+        if (!absl::SimpleAtod(score, &d) || member != keys::OrderedKey(d)) {
+          fail(absl::StrCat(key, ": distinct member for ", score,
+                            " is not its ordered key"));
+        }
+        got.insert(d);
+      }
+      if (got != want_distinct) {
+        fail(absl::StrCat(key, ": ", got.size(), " distinct scores, expected ",
+                          want_distinct.size()));
       }
     }
   }
@@ -602,12 +655,10 @@ std::vector<std::string> ExpectedState::Compare(RedisConnection* conn) const {
     auto reply = conn->Command({"KEYS", absl::StrCat("st:{", g, "}:lb:*")});
     if (!reply.ok()) continue;
     for (const RedisReply& k : reply->elements) {
-      const std::string& name = k.str;
-      bool aux =
-          absl::EndsWith(name, ":members") || absl::EndsWith(name, ":state") ||
-          absl::EndsWith(name, ":distinct") || absl::EndsWith(name, ":dcount");
-      if (!aux && !expected_keys.count(name)) {
-        fail(absl::StrCat("unexpected board key ", name));
+      // An empty bucket state is never written; a bucket state of a board
+      // with one bucket may be absent.
+      if (!expected_keys.count(k.str)) {
+        fail(absl::StrCat("unexpected board key ", k.str));
       }
     }
   }

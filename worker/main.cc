@@ -123,7 +123,8 @@ int Run() {
        {"metrics", metrics_address},
        {"mode", mode}});
 
-  worker.Run(g_stop);
+  absl::Status status = worker.Run(g_stop);
+  if (!status.ok()) return Fail(status);
   Log(LogLevel::kInfo, "worker stopped");
   return 0;
 }

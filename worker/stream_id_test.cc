@@ -1,5 +1,5 @@
 #include "gtest/gtest.h"
-#include "worker/worker.h"
+#include "worker/stream_entry.h"
 
 namespace statstracker {
 namespace worker {

@@ -37,6 +37,7 @@
 #include "grpcpp/grpcpp.h"
 #include "statstracker/v1/leaderboard.grpc.pb.h"
 #include "tests/redis_server.h"
+#include "tests/server_board_seed.h"
 #include "tests/server_stack.h"
 #include "tests/server_test_config.h"
 
@@ -57,41 +58,22 @@ void Check(const absl::Status& status, const char* what) {
   }
 }
 
-// The board in the worker's layout, 1000 players per pipelined batch.
+// The board in the worker's layout (tests/server_board_seed.h): scores
+// 0..99,999, so about ten players share each score (real ties).
 void Fill(RedisConnection* conn, const v1::LeaderboardConfig& board,
           int players) {
-  const std::string zset = keys::Board("arcade", "total", "all");
-  const std::string members = keys::BoardMembers("arcade", "total", "all");
   std::mt19937 rng(1);
   absl::Time t0 = absl::FromUnixSeconds(1795500000);
-  std::map<double, int> counts;
-  for (int start = 0; start < players; start += 1000) {
-    std::vector<std::string> zadd = {"ZADD", zset};
-    std::vector<std::string> hset = {"HSET", members};
-    for (int i = start; i < std::min(players, start + 1000); ++i) {
-      double stored = keys::StoredScore(rng() % 100000, board.sort_order());
-      std::string member = keys::EncodeMember(
-          PlayerId(i), std::nullopt, v1::SORT_ORDER_DESCENDING,
-          t0 + absl::Seconds(rng() % 1000000));
-      zadd.push_back(keys::FormatScore(stored));
-      zadd.push_back(member);
-      hset.push_back(PlayerId(i));
-      hset.push_back(member);
-      ++counts[stored];
-    }
-    Check(conn->Pipeline({zadd, hset}).status(), "fill");
+  std::vector<testing::SeedRow> rows;
+  rows.reserve(players);
+  for (int i = 0; i < players; ++i) {
+    testing::SeedRow row;
+    row.player = PlayerId(i);
+    row.score = rng() % 100000;
+    row.reached_at = t0 + absl::Seconds(rng() % 1000000);
+    rows.push_back(std::move(row));
   }
-  std::vector<std::string> zadd = {
-      "ZADD", keys::BoardDistinct("arcade", "total", "all")};
-  std::vector<std::string> hset = {
-      "HSET", keys::BoardDistinctCount("arcade", "total", "all")};
-  for (const auto& [stored, n] : counts) {
-    zadd.push_back(keys::FormatScore(stored));
-    zadd.push_back(keys::FormatScore(stored));
-    hset.push_back(keys::FormatScore(stored));
-    hset.push_back(absl::StrCat(n));
-  }
-  Check(conn->Pipeline({zadd, hset}).status(), "fill distinct");
+  Check(testing::SeedBoard(conn, "arcade", board, "all", rows), "fill");
 }
 
 struct Result {

@@ -34,6 +34,7 @@
 #include "server/board_queries.h"
 #include "statstracker/v1/leaderboard.grpc.pb.h"
 #include "tests/redis_server.h"
+#include "tests/server_board_seed.h"
 #include "tests/server_stack.h"
 #include "tests/server_test_config.h"
 
@@ -54,43 +55,22 @@ void Check(const absl::Status& status, const char* what) {
   }
 }
 
-// Fills the board in batches of 1000 players per command, pipelined.
+// The board in the worker's layout (tests/server_board_seed.h): scores
+// 0..99,999, so about ten players share each score (real ties).
 void Fill(RedisConnection* conn, const v1::LeaderboardConfig& board,
           int players) {
-  const std::string zset = keys::Board("arcade", "total", "all");
-  const std::string members = keys::BoardMembers("arcade", "total", "all");
-  const std::string distinct = keys::BoardDistinct("arcade", "total", "all");
-  const std::string dcount = keys::BoardDistinctCount("arcade", "total", "all");
   std::mt19937 rng(1);
   absl::Time t0 = absl::FromUnixSeconds(1795500000);
-  std::map<double, int> counts;
-  for (int start = 0; start < players; start += 1000) {
-    std::vector<std::string> zadd = {"ZADD", zset};
-    std::vector<std::string> hset = {"HSET", members};
-    for (int i = start; i < std::min(players, start + 1000); ++i) {
-      double score = rng() % 100000;  // ~10 players per score: real ties
-      double stored = keys::StoredScore(score, board.sort_order());
-      std::string member = keys::EncodeMember(
-          PlayerId(i), std::nullopt, v1::SORT_ORDER_DESCENDING,
-          t0 + absl::Seconds(rng() % 1000000));
-      zadd.push_back(keys::FormatScore(stored));
-      zadd.push_back(member);
-      hset.push_back(PlayerId(i));
-      hset.push_back(member);
-      ++counts[stored];
-    }
-    auto replies = conn->Pipeline({zadd, hset});
-    Check(replies.status(), "fill");
+  std::vector<testing::SeedRow> rows;
+  rows.reserve(players);
+  for (int i = 0; i < players; ++i) {
+    testing::SeedRow row;
+    row.player = PlayerId(i);
+    row.score = rng() % 100000;
+    row.reached_at = t0 + absl::Seconds(rng() % 1000000);
+    rows.push_back(std::move(row));
   }
-  std::vector<std::string> zadd = {"ZADD", distinct};
-  std::vector<std::string> hset = {"HSET", dcount};
-  for (const auto& [stored, n] : counts) {
-    zadd.push_back(keys::FormatScore(stored));
-    zadd.push_back(keys::FormatScore(stored));
-    hset.push_back(keys::FormatScore(stored));
-    hset.push_back(absl::StrCat(n));
-  }
-  Check(conn->Pipeline({zadd, hset}).status(), "fill distinct");
+  Check(testing::SeedBoard(conn, "arcade", board, "all", rows), "fill");
 }
 
 struct Result {

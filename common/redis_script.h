@@ -1,5 +1,5 @@
-#ifndef STATSTRACKER_SERVER_REDIS_SCRIPT_H_
-#define STATSTRACKER_SERVER_REDIS_SCRIPT_H_
+#ifndef STATSTRACKER_COMMON_REDIS_SCRIPT_H_
+#define STATSTRACKER_COMMON_REDIS_SCRIPT_H_
 
 #include <string>
 #include <vector>
@@ -8,7 +8,6 @@
 #include "common/redis_client.h"
 
 namespace statstracker {
-namespace server {
 
 // A Lua script run with EVALSHA, falling back to EVAL (which also caches it
 // on the server) when Redis answers NOSCRIPT, e.g. after a restart or SCRIPT
@@ -29,6 +28,10 @@ class RedisScript {
       const std::vector<std::string>& keys,
       const std::vector<std::string>& args) const;
 
+  // Loads the script into Redis's script cache (SCRIPT LOAD), so that
+  // pipelined EVALSHA commands find it.
+  absl::Status Load(RedisConnection* conn) const;
+
   const std::string& sha1() const { return sha1_; }
 
  private:
@@ -40,7 +43,6 @@ class RedisScript {
 // every other reply.
 absl::Status CheckReply(const RedisReply& reply, absl::string_view command);
 
-}  // namespace server
 }  // namespace statstracker
 
-#endif  // STATSTRACKER_SERVER_REDIS_SCRIPT_H_
+#endif  // STATSTRACKER_COMMON_REDIS_SCRIPT_H_

@@ -1,4 +1,4 @@
-#include "server/redis_script.h"
+#include "common/redis_script.h"
 
 #include <openssl/sha.h>
 
@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace statstracker {
-namespace server {
 namespace {
 
 std::vector<std::string> EvalCommand(const std::string& verb,
@@ -54,6 +53,12 @@ std::vector<std::string> RedisScript::EvalShaCommand(
   return EvalCommand("EVALSHA", sha1_, keys, args);
 }
 
+absl::Status RedisScript::Load(RedisConnection* conn) const {
+  auto reply = conn->Command({"SCRIPT", "LOAD", source_});
+  if (!reply.ok()) return reply.status();
+  return CheckReply(*reply, "SCRIPT LOAD");
+}
+
 absl::StatusOr<RedisReply> RedisScript::Run(
     RedisConnection* conn, const std::vector<std::string>& keys,
     const std::vector<std::string>& args) const {
@@ -68,5 +73,4 @@ absl::StatusOr<RedisReply> RedisScript::Run(
   return reply;
 }
 
-}  // namespace server
 }  // namespace statstracker

@@ -1,0 +1,598 @@
+#include "worker/game_batch.h"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/keys.h"
+#include "common/logging.h"
+#include "common/periods.h"
+#include "worker/board_store.h"
+#include "worker/state_codec.h"
+
+namespace statstracker {
+namespace worker {
+namespace {
+
+constexpr int kMaxConflictRetries = 200;
+// Bucket splits done after one batch, at most (more follow with the next).
+constexpr int kMaxSplitsPerBatch = 64;
+
+absl::Duration FromProto(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+absl::Time EventTime(const v1::GameEvent& event) {
+  return absl::FromUnixSeconds(event.occurred_at().seconds()) +
+         absl::Nanoseconds(event.occurred_at().nanos());
+}
+
+// The event's value `key` for `player`: the participant's or the
+// submission's values map.
+std::optional<double> PlayerValue(const v1::GameEvent& event,
+                                  const std::string& player,
+                                  const std::string& key) {
+  const google::protobuf::Map<std::string, double>* values = nullptr;
+  if (event.has_score_submitted()) {
+    if (event.score_submitted().player_id() == player) {
+      values = &event.score_submitted().values();
+    }
+  } else if (event.has_match_completed()) {
+    for (const auto& p : event.match_completed().participants()) {
+      if (p.player_id() == player) values = &p.values();
+    }
+  }
+  if (values == nullptr) return std::nullopt;
+  auto it = values->find(key);
+  if (it == values->end()) return std::nullopt;
+  return it->second;
+}
+
+bool IsString(const RedisReply& r) {
+  return r.type == RedisReply::Type::kString ||
+         r.type == RedisReply::Type::kStatus;
+}
+
+absl::Status ReplyError(absl::string_view what, const RedisReply& reply) {
+  return absl::InternalError(
+      absl::StrCat(what, " failed: ", reply.DebugString().substr(0, 300)));
+}
+
+// One board period the batch touches and the players it reads there.
+struct BoardSlot {
+  BoardPeriod board;
+  const BoardRuntime* runtime = nullptr;
+  std::optional<Period> period_info;  // periodic boards
+  std::vector<std::string> players;   // to read, unique
+  absl::flat_hash_set<std::string> player_set;
+  BoardSnapshot snapshot;
+  // After the events so far: the player's state, and whether it changed.
+  struct Current {
+    std::optional<ScorerState> state;
+    bool changed = false;
+    std::optional<double> secondary;
+    absl::Time reached_at;
+  };
+  absl::flat_hash_map<std::string, Current> current;
+};
+
+struct StatsSlot {
+  StatMap current;
+  std::set<std::string> changed;
+};
+
+// Everything one attempt plans, reads and computes.
+struct Attempt {
+  std::map<std::pair<size_t, std::string>, BoardSlot> slots;
+  std::vector<std::vector<BoardSlot*>> event_slots;  // per entry
+  std::vector<std::string> stat_players;
+  absl::flat_hash_map<std::string, StatsSlot> stats;
+  std::vector<std::string> producer_ids;  // unique, of sequenced events
+  std::vector<std::string> unsequenced_ids;
+  std::vector<int64_t> dedup_buckets;
+
+  std::optional<StreamId> cursor;
+  absl::flat_hash_map<std::string, std::optional<ProducerState>> producers;
+  absl::flat_hash_set<std::string> seen_ids;  // applied within the window
+};
+
+// Which board periods and players each event touches. Plugins say whom they
+// need from the event alone, so this is known before any read.
+void PlanBoards(const GameRuntime& game,
+                const std::vector<StreamEntry*>& entries, absl::Time now,
+                Attempt* a) {
+  a->event_slots.assign(entries.size(), {});
+  absl::flat_hash_set<std::string> producers, unsequenced;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const v1::GameEvent& event = *entries[i]->event;
+    if (event.has_producer()) {
+      if (producers.insert(event.producer().producer_id()).second) {
+        a->producer_ids.push_back(event.producer().producer_id());
+      }
+    } else if (unsequenced.insert(event.event_id()).second) {
+      a->unsequenced_ids.push_back(event.event_id());
+    }
+    for (size_t b = 0; b < game.boards.size(); ++b) {
+      const BoardRuntime& board = game.boards[b];
+      if (event.has_score_submitted() &&
+          !event.score_submitted().leaderboard_id().empty() &&
+          event.score_submitted().leaderboard_id() !=
+              board.config.leaderboard_id()) {
+        continue;
+      }
+      std::string period(keys::kAllTimePeriod);
+      std::optional<Period> info;
+      if (board.config.has_period()) {
+        auto p = PeriodAt(board.config, EventTime(event));
+        if (!p.ok()) continue;  // outside every season: counts in none
+        std::optional<absl::Time> expiry = PeriodExpiry(board.config, *p);
+        // A period already past its retention would be written only to
+        // expire at once (and leave its id in the periods index).
+        if (expiry.has_value() && *expiry <= now) continue;
+        period = p->id;
+        info = *std::move(p);
+      }
+      BoardSlot& slot = a->slots[{b, period}];
+      if (slot.runtime == nullptr) {
+        slot.runtime = &board;
+        slot.board = {game.config.game_id(), &board.config,
+                      board.scorer->AuxNames(), period};
+        slot.period_info = std::move(info);
+      }
+      for (std::string& p : board.scorer->PlayersToRead(event)) {
+        if (slot.player_set.insert(p).second) {
+          slot.players.push_back(std::move(p));
+        }
+      }
+      a->event_slots[i].push_back(&slot);
+    }
+    for (const auto& handler : game.handlers) {
+      for (std::string& p : handler->PlayersToRead(event)) {
+        if (!a->stats.contains(p)) {
+          a->stats[p];
+          a->stat_players.push_back(std::move(p));
+        }
+      }
+    }
+  }
+}
+
+std::optional<absl::Time> SlotExpiry(const BoardSlot& slot) {
+  if (!slot.period_info.has_value()) return std::nullopt;
+  return PeriodExpiry(*slot.board.config, *slot.period_info);
+}
+
+// The WATCH and reads of an attempt, in one pipeline: the cursor, the
+// producers' states, the event-id dedup sets, each board period (one script
+// call) and each player's stats.
+Commands ReadCommands(const std::string& g, const std::string& stream,
+                      const DedupBuckets& dedup, const Attempt& a) {
+  std::vector<std::string> watch = {"WATCH", keys::Cursor(g)};
+  Commands reads = {{"HGET", keys::Cursor(g), stream}};
+  for (const std::string& p : a.producer_ids) {
+    watch.push_back(keys::Producer(g, p));
+    reads.push_back({"GET", keys::Producer(g, p)});
+  }
+  for (int64_t b : a.dedup_buckets) {
+    std::string key = keys::DedupBucket(g, dedup.width_seconds(), b);
+    watch.push_back(key);
+    std::vector<std::string> cmd = {"SMISMEMBER", key};
+    cmd.insert(cmd.end(), a.unsequenced_ids.begin(), a.unsequenced_ids.end());
+    reads.push_back(std::move(cmd));
+  }
+  for (const auto& [key, slot] : a.slots) {
+    const std::string& id = slot.board.config->leaderboard_id();
+    watch.push_back(keys::Board(g, id, slot.board.period));
+    watch.push_back(keys::BoardBuckets(g, id, slot.board.period));
+    reads.push_back(ReadBoardCommand(slot.board, slot.players));
+  }
+  for (const std::string& p : a.stat_players) {
+    std::string key = keys::PlayerStats(g, p);
+    watch.push_back(key);
+    reads.push_back({"HGETALL", key});
+  }
+  reads.insert(reads.begin(), std::move(watch));
+  return reads;
+}
+
+// Fills `a` from the replies to ReadCommands (the WATCH reply first).
+absl::Status ParseReads(const GameRuntime& game,
+                        const std::vector<RedisReply>& replies, Attempt* a) {
+  const std::string& g = game.config.game_id();
+  size_t pos = 1;
+  if (IsString(replies[pos])) a->cursor = StreamId::Parse(replies[pos].str);
+  ++pos;
+  for (const std::string& p : a->producer_ids) {
+    const RedisReply& r = replies[pos++];
+    std::optional<ProducerState>& state = a->producers[p];
+    if (!IsString(r)) continue;
+    auto decoded = ProducerState::Decode(r.str);
+    if (!decoded.ok()) {
+      return absl::InternalError(absl::StrCat(
+          "game '", g, "' producer '", p, "': ", decoded.status().message()));
+    }
+    state = *decoded;
+  }
+  for (size_t b = 0; b < a->dedup_buckets.size(); ++b) {
+    const RedisReply& r = replies[pos++];
+    for (size_t i = 0; i < a->unsequenced_ids.size() && i < r.elements.size();
+         ++i) {
+      if (r.elements[i].integer > 0) a->seen_ids.insert(a->unsequenced_ids[i]);
+    }
+  }
+  for (auto& [key, slot] : a->slots) {
+    auto snapshot = ParseBoardReply(slot.board, slot.players, replies[pos++]);
+    if (!snapshot.ok()) return snapshot.status();
+    slot.snapshot = *std::move(snapshot);
+    for (const auto& [player, before] : slot.snapshot.players) {
+      slot.current[player].state = before.state;
+    }
+  }
+  for (const std::string& p : a->stat_players) {
+    const RedisReply& h = replies[pos++];
+    StatsSlot& slot = a->stats[p];
+    for (size_t i = 0; i + 1 < h.elements.size(); i += 2) {
+      for (const StatSpec& spec : game.stats) {
+        if (spec.name != h.elements[i].str || spec.derived) continue;
+        auto value = ParseStatValue(h.elements[i + 1].str, spec.type);
+        if (value.ok()) slot.current[spec.name] = *value;
+        break;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Why a sequenced event cannot be applied, or "" when it can (or is a
+// duplicate, which *duplicate says).
+std::string CheckProducer(const v1::ProducerSequence& p,
+                          const std::optional<ProducerState>& state,
+                          bool* duplicate, std::string* category) {
+  switch (CheckSequence(state, p.epoch(), p.sequence())) {
+    case SequenceVerdict::kApply:
+      return "";
+    case SequenceVerdict::kDuplicate:
+      *duplicate = true;
+      return "";
+    case SequenceVerdict::kStaleEpoch:
+      *category = "stale_producer_epoch";
+      return absl::StrCat("producer '", p.producer_id(), "': epoch ", p.epoch(),
+                          " is older than epoch ", state->epoch,
+                          ", already applied; the event comes from a "
+                          "replaced producer instance");
+    case SequenceVerdict::kOutsideWindow:
+      *category = "sequence_outside_window";
+      return absl::StrCat("producer '", p.producer_id(), "' epoch ", p.epoch(),
+                          ": sequence ", p.sequence(), " is more than ",
+                          kSequenceWindow, " below the highest applied (",
+                          state->high,
+                          "), so whether it was applied is unknown");
+  }
+  return "";
+}
+
+// Runs one event through the game's scorers and stats handlers on the
+// in-memory state of `a`. Returns why a plugin refused it ("" if none); then
+// nothing of the event is kept.
+std::string ApplyPlugins(const GameRuntime& game, const v1::GameEvent& event,
+                         const std::vector<BoardSlot*>& slots, Attempt* a) {
+  const std::string& g = game.config.game_id();
+  std::vector<std::pair<BoardSlot*, ScoreChange>> board_changes;
+  for (BoardSlot* slot : slots) {
+    const Scorer& scorer = *slot->runtime->scorer;
+    absl::flat_hash_map<std::string, ScorerState> current;
+    for (const std::string& p : scorer.PlayersToRead(event)) {
+      const auto& c = slot->current[p];
+      if (c.state.has_value()) current[p] = *c.state;
+    }
+    auto changes = scorer.Score(event, current);
+    if (!changes.ok()) {
+      return absl::StrCat("rejected by scorer '", slot->board.config->scorer(),
+                          "' of board '", slot->board.config->leaderboard_id(),
+                          "': ", changes.status().message());
+    }
+    for (ScoreChange& c : *changes) {
+      board_changes.emplace_back(slot, std::move(c));
+    }
+  }
+  // Stats changes of this event, visible to later handlers of the same
+  // event, merged only if no plugin rejects the event.
+  absl::flat_hash_map<std::string, StatMap> overlay;
+  for (size_t h = 0; h < game.handlers.size(); ++h) {
+    absl::flat_hash_map<std::string, StatMap> current;
+    for (const std::string& p : game.handlers[h]->PlayersToRead(event)) {
+      StatMap merged;
+      auto it = a->stats.find(p);
+      if (it != a->stats.end()) merged = it->second.current;
+      auto o = overlay.find(p);
+      if (o != overlay.end()) {
+        for (const auto& [name, value] : o->second) merged[name] = value;
+      }
+      if (!merged.empty()) current[p] = std::move(merged);
+    }
+    auto changes = game.handlers[h]->Apply(event, current);
+    if (!changes.ok()) {
+      return absl::StrCat("rejected by stats handler '",
+                          game.config.stats(h).handler(),
+                          "': ", changes.status().message());
+    }
+    for (const StatChange& c : *changes) {
+      for (const auto& [name, value] : c.values) {
+        overlay[c.player_id][name] = value;
+      }
+    }
+  }
+  for (auto& [player, values] : overlay) {
+    auto found = a->stats.find(player);
+    if (found == a->stats.end()) {
+      Log(LogLevel::kWarning, "stats handler changed a player it did not read",
+          {{"game", g}, {"player", player}});
+      continue;
+    }
+    for (auto& [name, value] : values) {
+      found->second.current[name] = value;
+      found->second.changed.insert(name);
+    }
+  }
+  for (auto& [slot, change] : board_changes) {
+    if (!slot->player_set.contains(change.player_id)) {
+      // The scorer contract: only players from PlayersToRead change.
+      Log(LogLevel::kWarning, "scorer changed a player it did not read",
+          {{"board", slot->board.config->leaderboard_id()},
+           {"player", change.player_id}});
+      continue;
+    }
+    BoardSlot::Current& c = slot->current[change.player_id];
+    if (c.state.has_value() && SameScorerState(*c.state, change.state)) {
+      continue;  // unchanged: keep when the score was reached
+    }
+    c.state = std::move(change.state);
+    c.changed = true;
+    const auto& secondary = slot->board.config->secondary();
+    c.secondary =
+        secondary.value_key().empty()
+            ? std::nullopt
+            : PlayerValue(event, change.player_id, secondary.value_key());
+    c.reached_at = EventTime(event);
+  }
+  return "";
+}
+
+// Decides each entry in order (already applied, duplicate, refused, or
+// applied on the in-memory state) and records applied events in the
+// in-memory dedup state.
+GameBatchResult ApplyEvents(const GameRuntime& game,
+                            const std::vector<StreamEntry*>& entries,
+                            Attempt* a,
+                            absl::flat_hash_set<std::string>* ids_applied) {
+  GameBatchResult result;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    StreamEntry* e = entries[i];
+    const v1::GameEvent& event = *e->event;
+    if (a->cursor.has_value() && e->id <= *a->cursor) {
+      result.redelivered.push_back(e);
+      continue;
+    }
+    if (event.has_producer()) {
+      bool duplicate = false;
+      std::string category;
+      std::string why = CheckProducer(
+          event.producer(), a->producers[event.producer().producer_id()],
+          &duplicate, &category);
+      if (!why.empty()) {
+        result.rejected.push_back({e, std::move(why), std::move(category)});
+        continue;
+      }
+      if (duplicate) {
+        result.duplicates.push_back(e);
+        continue;
+      }
+    } else if (a->seen_ids.contains(event.event_id()) ||
+               ids_applied->contains(event.event_id())) {
+      result.duplicates.push_back(e);
+      continue;
+    }
+    std::string reject = ApplyPlugins(game, event, a->event_slots[i], a);
+    if (!reject.empty()) {
+      result.rejected.push_back({e, std::move(reject), "rejected"});
+      continue;
+    }
+    if (event.has_producer()) {
+      const v1::ProducerSequence& p = event.producer();
+      std::optional<ProducerState>& state = a->producers[p.producer_id()];
+      state = RecordSequence(state, p.epoch(), p.sequence());
+    } else {
+      ids_applied->insert(event.event_id());
+    }
+    result.applied.push_back(e);
+  }
+  return result;
+}
+
+// The MULTI ... EXEC of an attempt.
+absl::StatusOr<Commands> WriteCommands(
+    const GameRuntime& game, const std::vector<StreamEntry*>& entries,
+    const DedupBuckets& dedup, absl::Duration producer_expiry, absl::Time now,
+    const absl::flat_hash_set<std::string>& ids_applied, Attempt* a) {
+  const std::string& g = game.config.game_id();
+  const std::string& stream = entries.front()->stream;
+  Commands tx = {{"MULTI"}};
+  for (auto& [key, slot] : a->slots) {
+    std::vector<EntryWrite> writes;
+    for (const std::string& player : slot.players) {
+      const BoardSlot::Current& c = slot.current[player];
+      if (!c.changed) continue;
+      auto before = slot.snapshot.players.find(player);
+      writes.push_back(
+          {player,
+           before == slot.snapshot.players.end() ? nullptr : &before->second,
+           *c.state, c.secondary, c.reached_at});
+    }
+    std::optional<absl::Time> start;
+    if (slot.period_info.has_value()) start = slot.period_info->start;
+    absl::Status status = AddBoardWrites(slot.board, slot.snapshot, writes,
+                                         start, SlotExpiry(slot), &tx);
+    if (!status.ok()) return status;
+  }
+  for (auto& [player, slot] : a->stats) {
+    if (slot.changed.empty()) continue;
+    std::vector<std::string> hset = {"HSET", keys::PlayerStats(g, player)};
+    for (const std::string& name : slot.changed) {
+      hset.push_back(name);
+      hset.push_back(FormatStatValue(slot.current[name]));
+    }
+    tx.push_back(std::move(hset));
+  }
+  if (!ids_applied.empty()) {
+    const int64_t index = dedup.IndexAt(now);
+    std::string key = keys::DedupBucket(g, dedup.width_seconds(), index);
+    std::vector<std::string> sadd = {"SADD", key};
+    sadd.insert(sadd.end(), ids_applied.begin(), ids_applied.end());
+    tx.push_back(std::move(sadd));
+    tx.push_back({"PEXPIREAT", key,
+                  absl::StrCat(absl::ToUnixMillis(dedup.ExpiryOf(index)))});
+  }
+  const std::string expiry_ms = absl::StrCat(
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(producer_expiry)));
+  for (const auto& [producer, state] : a->producers) {
+    if (!state.has_value()) continue;
+    tx.push_back(
+        {"SET", keys::Producer(g, producer), state->Encode(), "PX", expiry_ms});
+  }
+  const StreamId& last = entries.back()->id;
+  if (!a->cursor.has_value() || *a->cursor < last) {
+    tx.push_back({"HSET", keys::Cursor(g), stream, last.ToString()});
+  }
+  tx.push_back({"EXEC"});
+  return tx;
+}
+
+// Splits the record buckets of the board periods that now hold more than
+// their share (common/player_buckets.h).
+void GrowBuckets(RedisConnection* conn, const std::string& g,
+                 WorkerMetrics* metrics, Attempt* a) {
+  for (auto& [key, slot] : a->slots) {
+    int64_t added = 0;
+    for (const auto& [player, c] : slot.current) {
+      auto before = slot.snapshot.players.find(player);
+      bool was_on = before != slot.snapshot.players.end() &&
+                    before->second.state.has_value();
+      if (c.changed && !was_on) ++added;
+    }
+    if (!slot.snapshot.buckets.NeedsSplit(slot.snapshot.entries + added)) {
+      continue;
+    }
+    auto splits =
+        SplitBuckets(conn, slot.board, SlotExpiry(slot), kMaxSplitsPerBatch);
+    if (!splits.ok()) {
+      // The batch is committed; splitting is tried again after the next one.
+      Log(LogLevel::kWarning, "splitting record buckets failed",
+          {{"game", g}, {"error", std::string(splits.status().message())}});
+      continue;
+    }
+    if (*splits > 0) metrics->bucket_splits->Increment({g}, *splits);
+  }
+}
+
+}  // namespace
+
+GameBatch::GameBatch(const v1::StatsTrackerConfig& config,
+                     WorkerMetrics* metrics)
+    : config_(config),
+      metrics_(metrics),
+      dedup_(FromProto(config.worker().dedup_window())),
+      producer_expiry_(FromProto(config.worker().producer_expiry())) {}
+
+absl::StatusOr<GameBatchResult> GameBatch::Apply(
+    RedisConnection* conn, const GameRuntime& game,
+    const std::vector<StreamEntry*>& entries) const {
+  const std::string& g = game.config.game_id();
+  // Leaves no WATCH behind on the connection when an attempt gives up.
+  auto unwatch = [conn](absl::Status status) {
+    if (!conn->broken()) (void)conn->Command({"UNWATCH"});
+    return status;
+  };
+  for (int attempt = 0; attempt < kMaxConflictRetries; ++attempt) {
+    const absl::Time now = absl::Now();
+    Attempt a;
+    PlanBoards(game, entries, now, &a);
+    if (!a.unsequenced_ids.empty()) a.dedup_buckets = dedup_.LiveAt(now);
+
+    auto replies =
+        conn->Pipeline(ReadCommands(g, entries.front()->stream, dedup_, a));
+    if (!replies.ok()) return replies.status();
+    bool noscript = false;
+    for (const RedisReply& r : *replies) {
+      if (r.is_error() && absl::StartsWith(r.str, "NOSCRIPT")) noscript = true;
+    }
+    if (noscript) {
+      absl::Status loaded = unwatch(LoadBoardScripts(conn));
+      if (!loaded.ok()) return loaded;
+      continue;
+    }
+    for (const RedisReply& r : *replies) {
+      if (r.is_error())
+        return unwatch(ReplyError("reading a batch's state", r));
+    }
+    absl::Status parsed = ParseReads(game, *replies, &a);
+    if (!parsed.ok()) return unwatch(parsed);
+
+    absl::flat_hash_set<std::string> ids_applied;
+    GameBatchResult result = ApplyEvents(game, entries, &a, &ids_applied);
+    if (!result.rejected.empty()) {
+      (void)unwatch(absl::OkStatus());
+      GameBatchResult refused;
+      refused.rejected = std::move(result.rejected);
+      return refused;
+    }
+
+    auto tx = WriteCommands(game, entries, dedup_, producer_expiry_, now,
+                            ids_applied, &a);
+    if (!tx.ok()) return unwatch(tx.status());
+    auto written = conn->Pipeline(*tx);
+    if (!written.ok()) return written.status();
+    for (size_t i = 0; i + 1 < written->size(); ++i) {
+      if ((*written)[i].is_error()) {
+        return ReplyError("queueing the batch transaction", (*written)[i]);
+      }
+    }
+    const RedisReply& exec = written->back();
+    if (exec.is_nil()) {
+      // A WATCHed key changed: recompute from fresh reads.
+      metrics_->conflicts->Increment({g});
+      absl::SleepFor(absl::Microseconds(200 * (attempt + 1)));
+      continue;
+    }
+    if (exec.type != RedisReply::Type::kArray) return ReplyError("EXEC", exec);
+    for (const RedisReply& r : exec.elements) {
+      if (r.is_error()) {
+        Log(LogLevel::kError, "a command in the batch transaction failed",
+            {{"game", g}, {"error", r.str}});
+      }
+    }
+    // Only now, and never in the same pipeline: a nil EXEC must not be
+    // followed by an acknowledgement. A failure here leaves the entries
+    // pending; they come back and the cursor marks them applied.
+    std::vector<std::string> ack = {"XACK", entries.front()->stream,
+                                    config_.stream().group()};
+    for (const StreamEntry* e : entries) ack.push_back(e->id_text);
+    auto acked = conn->Command(ack);
+    if (!acked.ok()) return acked.status();
+    if (acked->is_error()) {
+      Log(LogLevel::kWarning, "XACK after a commit failed",
+          {{"game", g}, {"error", acked->str}});
+    }
+    GrowBuckets(conn, g, metrics_, &a);
+    return result;
+  }
+  return absl::AbortedError("too many transaction conflicts");
+}
+
+}  // namespace worker
+}  // namespace statstracker

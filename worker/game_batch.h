@@ -1,0 +1,85 @@
+#ifndef STATSTRACKER_WORKER_GAME_BATCH_H_
+#define STATSTRACKER_WORKER_GAME_BATCH_H_
+
+// Applying one game's entries (in stream order) in one transaction: plan
+// which board periods, players and dedup state they touch; WATCH and read
+// them in one round trip; run the events through the plugins on in-memory
+// copies; write the final state, the dedup state and the game's stream
+// cursor in one MULTI/EXEC, and acknowledge the entries once it committed.
+//
+// Why nothing is lost or applied twice:
+//   * Effects, dedup state and the cursor commit together or not at all.
+//   * The XACK is sent once the EXEC succeeded (never in its pipeline: a
+//     WATCH conflict must not acknowledge anything). The stream is another
+//     key, in another Redis Cluster slot, so it cannot be in the game's
+//     transaction. If the worker dies in between, the entries stay pending
+//     and come back (to this consumer
+//     after a restart, or to another by XAUTOCLAIM); their ids are at or
+//     below the game's cursor for that stream (st:{g}:cursor), so they are
+//     only acknowledged. The cursor is exact because a game's entries are
+//     applied in stream order (worker.cc): every entry of the game below the
+//     cursor was applied or dead-lettered.
+//   * Producer retries are new stream entries with new ids; the dedup state
+//     (worker/dedup.h) drops them.
+//   * Entries a plugin or the dedup rules refuse are returned before
+//     anything is written; the caller dead-letters them (with their XACK) and
+//     applies the rest again, so the game's transaction never needs the
+//     dead-letter stream's key (another slot on Redis Cluster).
+//   * Concurrent writers (another worker, an admin reset or erase, a bucket
+//     split) change a WATCHed key and abort the EXEC; the batch is
+//     recomputed from fresh reads, so no read-modify-write update is lost.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/game_catalog.h"
+#include "common/redis_client.h"
+#include "statstracker/v1/config.pb.h"
+#include "worker/dedup.h"
+#include "worker/stream_entry.h"
+#include "worker/worker_metrics.h"
+
+namespace statstracker {
+namespace worker {
+
+// An entry to dead-letter.
+struct Rejection {
+  StreamEntry* entry;
+  std::string reason;    // full text for the dead-letter stream
+  std::string category;  // metrics label
+};
+
+struct GameBatchResult {
+  // When non-empty nothing was written: dead-letter these, then apply the
+  // other entries again.
+  std::vector<Rejection> rejected;
+  // Otherwise the batch committed and every entry was acknowledged:
+  std::vector<StreamEntry*> applied;      // effects written
+  std::vector<StreamEntry*> duplicates;   // producer retries
+  std::vector<StreamEntry*> redelivered;  // committed before, not acked
+};
+
+class GameBatch {
+ public:
+  // `config` must have its defaults applied and outlive this object.
+  GameBatch(const v1::StatsTrackerConfig& config, WorkerMetrics* metrics);
+
+  // Applies `entries`: all of one game, all from one stream, in stream
+  // order, every one decoded and valid. Retries WATCH conflicts; a Redis
+  // failure is returned as is (the entries stay pending).
+  absl::StatusOr<GameBatchResult> Apply(
+      RedisConnection* conn, const GameRuntime& game,
+      const std::vector<StreamEntry*>& entries) const;
+
+ private:
+  const v1::StatsTrackerConfig& config_;
+  WorkerMetrics* metrics_;
+  DedupBuckets dedup_;
+  absl::Duration producer_expiry_;
+};
+
+}  // namespace worker
+}  // namespace statstracker
+
+#endif  // STATSTRACKER_WORKER_GAME_BATCH_H_

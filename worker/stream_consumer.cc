@@ -1,0 +1,518 @@
+#include "worker/stream_consumer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/event_validation.h"
+#include "common/logging.h"
+
+namespace statstracker {
+namespace worker {
+namespace {
+
+constexpr int kPendingScanCount = 10000;
+
+std::string Ms(absl::Duration d) {
+  return absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(d)));
+}
+
+absl::Duration FromProto(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+std::string EventType(const v1::GameEvent& event) {
+  switch (event.payload_case()) {
+    case v1::GameEvent::kMatchCompleted:
+      return "match_completed";
+    case v1::GameEvent::kScoreSubmitted:
+      return "score_submitted";
+    case v1::GameEvent::kCustom:
+      return "custom";
+    default:
+      return "none";
+  }
+}
+
+bool IsArray(const RedisReply& r) { return r.type == RedisReply::Type::kArray; }
+bool IsString(const RedisReply& r) {
+  return r.type == RedisReply::Type::kString ||
+         r.type == RedisReply::Type::kStatus;
+}
+bool IsNoGroup(const RedisReply& r) {
+  return r.is_error() && r.str.find("NOGROUP") != std::string::npos;
+}
+
+absl::Status ReplyError(absl::string_view what, const RedisReply& reply) {
+  return absl::InternalError(
+      absl::StrCat(what, " failed: ", reply.DebugString().substr(0, 300)));
+}
+
+}  // namespace
+
+StreamConsumer::StreamConsumer(const v1::StatsTrackerConfig& config,
+                               std::string stream, const GameCatalog* catalog,
+                               const GameBatch* batch, WorkerMetrics* metrics)
+    : config_(config),
+      stream_(std::move(stream)),
+      catalog_(catalog),
+      batch_(batch),
+      metrics_(metrics) {
+  field_ = config_.stream().field();
+  group_ = config_.stream().group();
+  dead_key_ = config_.stream().dead_letter_key();
+  consumer_ = config_.worker().consumer_name();
+  batch_size_ = static_cast<int>(config_.worker().batch_size());
+  if (batch_size_ <= 0) batch_size_ = 256;
+  block_ = FromProto(config_.worker().block());
+  claim_idle_ = FromProto(config_.worker().claim_idle());
+  if (claim_idle_ <= absl::ZeroDuration()) claim_idle_ = absl::Seconds(60);
+  max_deliveries_ = config_.worker().max_deliveries();
+  if (max_deliveries_ <= 0) max_deliveries_ = 5;
+}
+
+void StreamConsumer::Reset() {
+  work_.clear();
+  reload_own_ = true;
+  next_claim_ = absl::InfinitePast();
+  next_refresh_ = absl::InfinitePast();
+}
+
+absl::Status StreamConsumer::EnsureGroup(RedisConnection* conn) {
+  // Id 0: a new group starts with the events already in the stream.
+  auto reply =
+      conn->Command({"XGROUP", "CREATE", stream_, group_, "0", "MKSTREAM"});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error() && reply->str.find("BUSYGROUP") == std::string::npos) {
+    return ReplyError("XGROUP CREATE", *reply);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamConsumer::Step(RedisConnection* conn, bool stopping,
+                                  bool block, bool* progress) {
+  absl::Status status;
+  if (reload_own_) {
+    status = LoadOwnPending(conn);
+    if (!status.ok()) return status;
+  }
+  absl::Time now = absl::Now();
+  if (!stopping && now >= next_claim_) {
+    status = Claim(conn);
+    if (!status.ok()) return status;
+    next_claim_ = now + std::max(absl::Milliseconds(50), claim_idle_ / 4);
+  }
+  if (now >= next_refresh_) {
+    status = RefreshIdle(conn);
+    if (!status.ok()) return status;
+    next_refresh_ = now + std::max(absl::Milliseconds(50), claim_idle_ / 4);
+  }
+  if (!stopping && static_cast<int>(work_.size()) < batch_size_) {
+    status = ReadNew(conn, block && work_.empty());
+    if (!status.ok()) return status;
+  }
+  if (work_.empty()) return absl::OkStatus();
+  return ProcessWork(conn, progress);
+}
+
+void StreamConsumer::AddEntries(const RedisReply& entries) {
+  if (!IsArray(entries)) return;
+  for (const RedisReply& e : entries.elements) {
+    if (!IsArray(e) || e.elements.empty() || !IsString(e.elements[0])) {
+      continue;
+    }
+    auto id = StreamId::Parse(e.elements[0].str);
+    if (!id.has_value()) continue;
+    if (work_.count(*id)) continue;
+    StreamEntry entry;
+    entry.stream = stream_;
+    entry.id = *id;
+    entry.id_text = e.elements[0].str;
+    if (e.elements.size() > 1 && IsArray(e.elements[1])) {
+      const auto& fields = e.elements[1].elements;
+      for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+        if (fields[i].str == field_) {
+          entry.has_field = true;
+          entry.bytes = fields[i + 1].str;
+          break;
+        }
+      }
+    } else {
+      // A pending entry that was deleted from the stream (XDEL/trim): there
+      // is nothing to apply; mark it so it is only acked.
+      entry.has_field = false;
+      entry.deliveries = -1;
+    }
+    work_.emplace(*id, std::move(entry));
+  }
+}
+
+absl::Status StreamConsumer::LoadOwnPending(RedisConnection* conn) {
+  std::string last = "0";
+  while (true) {
+    auto reply = conn->Command({"XREADGROUP", "GROUP", group_, consumer_,
+                                "COUNT", "1000", "STREAMS", stream_, last});
+    if (!reply.ok()) return reply.status();
+    if (IsNoGroup(*reply)) {
+      absl::Status s = EnsureGroup(conn);
+      if (!s.ok()) return s;
+      continue;
+    }
+    if (reply->is_error())
+      return ReplyError("XREADGROUP (own pending)", *reply);
+    if (!IsArray(*reply) || reply->elements.empty()) break;
+    const RedisReply& stream = reply->elements[0];
+    if (!IsArray(stream) || stream.elements.size() < 2 ||
+        !IsArray(stream.elements[1]) || stream.elements[1].elements.empty()) {
+      break;
+    }
+    const RedisReply& entries = stream.elements[1];
+    AddEntries(entries);
+    const RedisReply& tail = entries.elements.back();
+    if (!IsArray(tail) || tail.elements.empty()) break;
+    last = tail.elements[0].str;
+  }
+  reload_own_ = false;
+  return UpdateDeliveries(conn);
+}
+
+absl::Status StreamConsumer::UpdateDeliveries(RedisConnection* conn) {
+  if (work_.empty()) return absl::OkStatus();
+  auto reply = conn->Command({"XPENDING", stream_, group_, "-", "+",
+                              absl::StrCat(kPendingScanCount), consumer_});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) return ReplyError("XPENDING", *reply);
+  for (const RedisReply& row : reply->elements) {
+    if (!IsArray(row) || row.elements.size() < 4) continue;
+    auto id = StreamId::Parse(row.elements[0].str);
+    if (!id.has_value()) continue;
+    auto it = work_.find(*id);
+    if (it != work_.end() && it->second.deliveries >= 0) {
+      it->second.deliveries = row.elements[3].integer;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamConsumer::Claim(RedisConnection* conn) {
+  std::string cursor = "0-0";
+  bool claimed_any = false;
+  while (static_cast<int>(work_.size()) < batch_size_ * 4) {
+    auto reply = conn->Command({"XAUTOCLAIM", stream_, group_, consumer_,
+                                Ms(claim_idle_), cursor, "COUNT",
+                                absl::StrCat(batch_size_)});
+    if (!reply.ok()) return reply.status();
+    if (IsNoGroup(*reply)) return EnsureGroup(conn);
+    if (reply->is_error()) return ReplyError("XAUTOCLAIM", *reply);
+    if (!IsArray(*reply) || reply->elements.size() < 2) break;
+    size_t before = work_.size();
+    // Entries we already hold (idle because they waited) are refreshed by
+    // the claim itself; AddEntries skips them.
+    AddEntries(reply->elements[1]);
+    if (work_.size() > before) claimed_any = true;
+    cursor = reply->elements[0].str;
+    if (cursor == "0-0") break;
+  }
+  if (claimed_any) {
+    Log(LogLevel::kInfo, "reclaimed idle entries of other consumers",
+        {{"stream", stream_}, {"in_hand", absl::StrCat(work_.size())}});
+    return UpdateDeliveries(conn);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamConsumer::RefreshIdle(RedisConnection* conn) {
+  if (work_.empty()) return absl::OkStatus();
+  std::vector<std::string> cmd = {"XCLAIM", stream_, group_, consumer_, "0"};
+  for (const auto& [id, entry] : work_) cmd.push_back(entry.id_text);
+  cmd.push_back("JUSTID");
+  auto reply = conn->Command(cmd);
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) return ReplyError("XCLAIM", *reply);
+  return absl::OkStatus();
+}
+
+absl::Status StreamConsumer::ReadNew(RedisConnection* conn, bool block) {
+  std::vector<std::string> cmd = {
+      "XREADGROUP", "GROUP",
+      group_,       consumer_,
+      "COUNT",      absl::StrCat(batch_size_ - static_cast<int>(work_.size()))};
+  if (block && block_ > absl::ZeroDuration()) {
+    cmd.push_back("BLOCK");
+    cmd.push_back(Ms(block_));
+  }
+  cmd.insert(cmd.end(), {"STREAMS", stream_, ">"});
+  auto reply = conn->Command(cmd);
+  if (!reply.ok()) return reply.status();
+  if (IsNoGroup(*reply)) return EnsureGroup(conn);
+  if (reply->is_error()) return ReplyError("XREADGROUP", *reply);
+  if (!IsArray(*reply) || reply->elements.empty()) return absl::OkStatus();
+  const RedisReply& stream = reply->elements[0];
+  if (IsArray(stream) && stream.elements.size() >= 2) {
+    AddEntries(stream.elements[1]);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamConsumer::DeadLetter(RedisConnection* conn,
+                                        const std::vector<Rejection>& letters) {
+  if (letters.empty()) return absl::OkStatus();
+  Commands commands = {{"MULTI"}};
+  for (const Rejection& letter : letters) {
+    const StreamEntry& e = *letter.entry;
+    if (e.deliveries >= 0) {
+      std::vector<std::string> xadd = {
+          "XADD",
+          dead_key_,
+          "*",
+          "event",
+          e.bytes,
+          "reason",
+          letter.reason,
+          "deliveries",
+          absl::StrCat(std::max<int64_t>(e.deliveries, 1)),
+          "source_id",
+          e.id_text};
+      if (!e.game_id.empty()) {
+        xadd.push_back("game_id");
+        xadd.push_back(e.game_id);
+      }
+      xadd.push_back("consumer");
+      xadd.push_back(consumer_);
+      commands.push_back(std::move(xadd));
+    }
+    // Deleted from the stream (deliveries < 0): nothing to keep, just
+    // release it.
+    commands.push_back({"XACK", stream_, group_, e.id_text});
+  }
+  commands.push_back({"EXEC"});
+  auto replies = conn->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  const RedisReply& exec = replies->back();
+  if (!IsArray(exec)) return ReplyError("EXEC (dead letters)", exec);
+  for (const Rejection& letter : letters) {
+    if (letter.entry->deliveries < 0) continue;
+    metrics_->dead_lettered->Increment(
+        {letter.entry->game_id.empty() ? "unknown" : letter.entry->game_id,
+         letter.category});
+    Log(LogLevel::kWarning, "entry dead-lettered",
+        {{"id", letter.entry->id_text},
+         {"game", letter.entry->game_id},
+         {"reason", letter.reason}});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamConsumer::ForeignPending(
+    RedisConnection* conn, const StreamId& max_id,
+    absl::flat_hash_map<std::string, StreamId>* out,
+    std::optional<StreamId>* bound) {
+  auto reply =
+      conn->Command({"XPENDING", stream_, group_, "-", max_id.ToString(),
+                     absl::StrCat(kPendingScanCount)});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) return ReplyError("XPENDING", *reply);
+  if (!IsArray(*reply)) return absl::OkStatus();
+  if (static_cast<int>(reply->elements.size()) >= kPendingScanCount &&
+      !reply->elements.empty()) {
+    *bound = StreamId::Parse(reply->elements.back().elements[0].str);
+  }
+  std::vector<std::pair<StreamId, std::string>> unknown;
+  for (const RedisReply& row : reply->elements) {
+    if (!IsArray(row) || row.elements.size() < 4) continue;
+    auto id = StreamId::Parse(row.elements[0].str);
+    if (!id.has_value() || work_.count(*id)) continue;
+    if (row.elements[1].str == consumer_) reload_own_ = true;
+    auto it = game_of_entry_.find(row.elements[0].str);
+    if (it == game_of_entry_.end()) {
+      unknown.emplace_back(*id, row.elements[0].str);
+      continue;
+    }
+    auto [slot, inserted] = out->emplace(it->second, *id);
+    if (!inserted && *id < slot->second) slot->second = *id;
+  }
+  if (unknown.empty()) return absl::OkStatus();
+  Commands commands;
+  for (const auto& [id, text] : unknown) {
+    commands.push_back({"XRANGE", stream_, text, text});
+  }
+  auto replies = conn->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  if (game_of_entry_.size() > 200000) game_of_entry_.clear();
+  for (size_t i = 0; i < unknown.size(); ++i) {
+    std::string game;
+    const RedisReply& r = (*replies)[i];
+    if (IsArray(r) && !r.elements.empty() && IsArray(r.elements[0]) &&
+        r.elements[0].elements.size() >= 2) {
+      const auto& fields = r.elements[0].elements[1].elements;
+      for (size_t f = 0; f + 1 < fields.size(); f += 2) {
+        if (fields[f].str != field_) continue;
+        v1::GameEvent event;
+        if (event.ParseFromString(fields[f + 1].str)) game = event.game_id();
+      }
+    }
+    game_of_entry_[unknown[i].second] = game;
+    auto [slot, inserted] = out->emplace(game, unknown[i].first);
+    if (!inserted && unknown[i].first < slot->second) {
+      slot->second = unknown[i].first;
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<Rejection> StreamConsumer::Classify() {
+  std::vector<Rejection> letters;
+  for (auto& [id, e] : work_) {
+    if (e.event.has_value()) continue;
+    if (e.deliveries < 0) {
+      letters.push_back({&e, "deleted from the stream", "deleted"});
+      continue;
+    }
+    v1::GameEvent event;
+    bool decoded = e.has_field && event.ParseFromString(e.bytes);
+    if (decoded) e.game_id = event.game_id();
+    if (e.deliveries > max_deliveries_) {
+      letters.push_back(
+          {&e,
+           absl::StrCat("delivered ", e.deliveries,
+                        " times, more than worker.max_deliveries (",
+                        max_deliveries_, ")"),
+           "max_deliveries"});
+      continue;
+    }
+    if (!e.has_field) {
+      letters.push_back(
+          {&e,
+           absl::StrCat("undecodable: the entry has no field '", field_, "'"),
+           "undecodable"});
+      continue;
+    }
+    if (!decoded) {
+      letters.push_back(
+          {&e,
+           absl::StrCat("undecodable: field '", field_,
+                        "' is not a serialized statstracker.v1.GameEvent (",
+                        e.bytes.size(), " bytes)"),
+           "undecodable"});
+      continue;
+    }
+    absl::Status valid = ValidateEventShape(event);
+    if (!valid.ok()) {
+      e.game_id.clear();  // not a trustworthy id (and not a metrics label)
+      letters.push_back(
+          {&e, absl::StrCat("invalid: ", valid.message()), "invalid"});
+      continue;
+    }
+    valid = ValidateEvent(event, *catalog_);
+    if (!valid.ok()) {
+      bool unknown_game = catalog_->FindGame(event.game_id()) == nullptr;
+      letters.push_back({&e,
+                         unknown_game
+                             ? absl::StrCat("unknown game '", event.game_id(),
+                                            "': ", valid.message())
+                             : absl::StrCat("invalid: ", valid.message()),
+                         unknown_game ? "unknown_game" : "invalid"});
+      continue;
+    }
+    e.event = std::move(event);
+  }
+  return letters;
+}
+
+absl::Status StreamConsumer::ProcessWork(RedisConnection* conn,
+                                         bool* progress) {
+  // 1. Everything that cannot be applied is dead-lettered now.
+  std::vector<Rejection> letters = Classify();
+  if (!letters.empty()) {
+    absl::Status status = DeadLetter(conn, letters);
+    if (!status.ok()) return status;
+    for (const Rejection& letter : letters) {
+      const StreamId id = letter.entry->id;
+      work_.erase(id);
+    }
+    *progress = true;
+  }
+  if (work_.empty()) return absl::OkStatus();
+
+  // 2. Per-game order: hold back entries behind a foreign pending one.
+  absl::flat_hash_map<std::string, StreamId> foreign;
+  std::optional<StreamId> bound;
+  absl::Status status =
+      ForeignPending(conn, work_.rbegin()->first, &foreign, &bound);
+  if (!status.ok()) return status;
+  std::map<std::string, std::vector<StreamEntry*>> by_game;
+  absl::flat_hash_set<std::string> blocked;
+  for (auto& [id, e] : work_) {
+    if (blocked.contains(e.game_id)) continue;
+    auto f = foreign.find(e.game_id);
+    if ((f != foreign.end() && f->second < id) ||
+        (bound.has_value() && *bound < id)) {
+      blocked.insert(e.game_id);  // keep stream order: later ones wait too
+      continue;
+    }
+    by_game[e.game_id].push_back(&e);
+  }
+
+  // 3. Apply each game's ready entries in one transaction.
+  for (auto& [game_id, entries] : by_game) {
+    const GameRuntime* game = catalog_->FindGame(game_id);
+    if (game == nullptr) continue;  // validated above; cannot happen
+    status = ApplyGame(conn, *game, std::move(entries));
+    if (!status.ok()) return status;
+    *progress = true;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamConsumer::ApplyGame(RedisConnection* conn,
+                                       const GameRuntime& game,
+                                       std::vector<StreamEntry*> entries) {
+  const std::string& g = game.config.game_id();
+  while (!entries.empty()) {
+    auto result = batch_->Apply(conn, game, entries);
+    if (!result.ok()) {
+      metrics_->failed->Increment(
+          {g, conn->broken() ? "redis_unavailable" : "commit_error"},
+          entries.size());
+      return result.status();
+    }
+    if (!result->rejected.empty()) {
+      // Dead-letter the refused entries first, then apply the rest again:
+      // the dead-letter stream is not among the game's keys.
+      absl::Status status = DeadLetter(conn, result->rejected);
+      if (!status.ok()) return status;
+      absl::flat_hash_set<const StreamEntry*> gone;
+      for (const Rejection& r : result->rejected) gone.insert(r.entry);
+      entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                   [&gone](const StreamEntry* e) {
+                                     return gone.contains(e);
+                                   }),
+                    entries.end());
+      for (const Rejection& r : result->rejected) {
+        const StreamId id = r.entry->id;
+        work_.erase(id);
+      }
+      continue;
+    }
+    for (const StreamEntry* e : result->applied) {
+      metrics_->processed->Increment({g, EventType(*e->event)});
+    }
+    if (!result->duplicates.empty()) {
+      metrics_->duplicates->Increment({g}, result->duplicates.size());
+    }
+    if (!result->redelivered.empty()) {
+      metrics_->already_applied->Increment({g}, result->redelivered.size());
+    }
+    for (const StreamEntry* e : entries) {
+      const StreamId id = e->id;
+      work_.erase(id);
+    }
+    entries.clear();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace worker
+}  // namespace statstracker

@@ -1,0 +1,112 @@
+#ifndef STATSTRACKER_WORKER_STREAM_CONSUMER_H_
+#define STATSTRACKER_WORKER_STREAM_CONSUMER_H_
+
+// One worker's consumption of one event stream in its consumer group:
+// reading new entries, finishing its own pending ones after a restart,
+// reclaiming idle entries of dead consumers, dead-lettering what cannot be
+// applied, and handing each game's ready entries to GameBatch in stream
+// order.
+//
+// Per-game stream order. WATCH alone prevents lost updates but not
+// reordering: two workers could commit two Elo matches of one game in the
+// opposite of stream order. So an entry of game g is applied only when no
+// entry of g with a smaller id is pending on another consumer. Entries are
+// delivered in stream order (XREADGROUP ">"), so every smaller id was
+// already delivered to someone; if it is not pending any more it has been
+// applied (or dead-lettered). The check reads XPENDING up to our largest id
+// and looks up the game of foreign entries (XRANGE, cached). The smallest
+// pending entry of a game is never blocked, so some worker always makes
+// progress; entries of a crashed consumer unblock once XAUTOCLAIM reclaims
+// them after claim_idle. Held-back entries keep their idle time fresh with
+// XCLAIM JUSTID so others do not reclaim them. Result: per game, effects
+// equal a sequential replay in stream order, whatever the number of workers
+// and crashes; and GameBatch's per-game cursor is exact.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/game_catalog.h"
+#include "common/redis_client.h"
+#include "statstracker/v1/config.pb.h"
+#include "worker/game_batch.h"
+#include "worker/stream_entry.h"
+#include "worker/worker_metrics.h"
+
+namespace statstracker {
+namespace worker {
+
+class StreamConsumer {
+ public:
+  // `config` (defaults applied), `catalog`, `batch` and `metrics` must
+  // outlive this object.
+  StreamConsumer(const v1::StatsTrackerConfig& config, std::string stream,
+                 const GameCatalog* catalog, const GameBatch* batch,
+                 WorkerMetrics* metrics);
+
+  // Forgets what is in hand (after a reconnect Redis may have lost or
+  // changed anything) and starts over from what the group says we hold.
+  void Reset();
+
+  // One pass: finish own pending entries if needed, reclaim idle ones, read
+  // new ones (blocking when nothing is in hand and `block`), then classify,
+  // dead-letter and apply. Sets *progress when something was committed.
+  absl::Status Step(RedisConnection* conn, bool stopping, bool block,
+                    bool* progress);
+
+  // Creates the consumer group (from the stream's start) if missing.
+  absl::Status EnsureGroup(RedisConnection* conn);
+
+  size_t in_hand() const { return work_.size(); }
+  const std::string& stream() const { return stream_; }
+
+ private:
+  using Commands = std::vector<std::vector<std::string>>;
+
+  absl::Status LoadOwnPending(RedisConnection* conn);
+  absl::Status Claim(RedisConnection* conn);
+  absl::Status ReadNew(RedisConnection* conn, bool block);
+  absl::Status RefreshIdle(RedisConnection* conn);
+  absl::Status UpdateDeliveries(RedisConnection* conn);
+  void AddEntries(const RedisReply& entries);
+  // Classifies, dead-letters and applies what it can.
+  absl::Status ProcessWork(RedisConnection* conn, bool* progress);
+  // Dead letters for entries that cannot be applied; erases nothing.
+  std::vector<Rejection> Classify();
+  absl::Status DeadLetter(RedisConnection* conn,
+                          const std::vector<Rejection>& letters);
+  // For each game, the smallest id of an entry pending on another consumer
+  // (or not in hand) that precedes `max_id`; *bound caps every game when the
+  // pending list was too long to see whole.
+  absl::Status ForeignPending(RedisConnection* conn, const StreamId& max_id,
+                              absl::flat_hash_map<std::string, StreamId>* out,
+                              std::optional<StreamId>* bound);
+  // Applies one game's ready entries, dead-lettering what GameBatch refuses.
+  absl::Status ApplyGame(RedisConnection* conn, const GameRuntime& game,
+                         std::vector<StreamEntry*> entries);
+
+  const v1::StatsTrackerConfig& config_;
+  const std::string stream_;
+  const GameCatalog* catalog_;
+  const GameBatch* batch_;
+  WorkerMetrics* metrics_;
+  std::string field_, group_, dead_key_, consumer_;
+  int batch_size_;
+  absl::Duration block_, claim_idle_;
+  int64_t max_deliveries_;
+
+  bool reload_own_ = true;
+  absl::Time next_claim_ = absl::InfinitePast();
+  absl::Time next_refresh_ = absl::InfinitePast();
+  std::map<StreamId, StreamEntry> work_;
+  absl::flat_hash_map<std::string, std::string> game_of_entry_;  // cache
+};
+
+}  // namespace worker
+}  // namespace statstracker
+
+#endif  // STATSTRACKER_WORKER_STREAM_CONSUMER_H_
