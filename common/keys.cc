@@ -115,6 +115,10 @@ std::string OrderedKey(double value) {
   return out;
 }
 
+double FromOrderedKey(absl::string_view key) {
+  return FromOrderedBits(GetBigEndian(key.substr(0, 8)));
+}
+
 bool HasSecondary(const v1::LeaderboardConfig& board) {
   return board.has_secondary() && !board.secondary().value_key().empty();
 }

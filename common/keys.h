@@ -118,6 +118,8 @@ std::string FormatScore(double value);
 // The 8-byte order-preserving key of a double (see the layout above),
 // big-endian: memcmp order of keys is numeric order of values.
 std::string OrderedKey(double value);
+// Inverse of OrderedKey for its 8 bytes.
+double FromOrderedKey(absl::string_view key);
 
 // Length of the time part of a member prefix.
 inline constexpr size_t kTimeKeyBytes = 7;

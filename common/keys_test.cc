@@ -53,6 +53,7 @@ TEST(Keys, OrderedKeyOrdersLikeTheNumbers) {
     EXPECT_LT(OrderedKey(values[i]), OrderedKey(values[i + 1])) << i;
   }
   EXPECT_EQ(OrderedKey(-0.0), OrderedKey(0.0));
+  for (double v : values) EXPECT_EQ(FromOrderedKey(OrderedKey(v)), v);
 }
 
 TEST(Keys, PrefixHoldsTheSecondaryOnlyWhereConfigured) {

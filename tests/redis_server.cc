@@ -87,6 +87,15 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
   }
   auto dir = MakeTempDir();
   if (!dir.ok()) return dir.status();
+  if (!options.rdb_file.empty()) {
+    std::string cmd =
+        absl::StrCat("cp '", options.rdb_file, "' '", *dir,
+                     "/dump.rdb' && chmod u+w '", *dir, "/dump.rdb'");
+    if (system(cmd.c_str()) != 0) {
+      return absl::NotFoundError(
+          absl::StrCat("cannot copy the RDB file '", options.rdb_file, "'"));
+    }
+  }
   std::unique_ptr<RedisServer> server(new RedisServer(*binary, *dir, options));
   // Another process may grab the picked port before redis binds it; retry.
   absl::Status last;

@@ -25,6 +25,8 @@ class RedisServer {
   struct Options {
     // Persist with an append-only file, so Restart() keeps the data.
     bool append_only = false;
+    // An RDB snapshot to start from (copied into the data directory).
+    std::string rdb_file;
   };
 
   // Starts a server. FAILED_PRECONDITION, with the install command, if

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "proto/statstracker/v1/events.pb.h"
@@ -79,6 +80,34 @@ TEST_F(CliTest, PublishesJsonAndTextLinesToTheStream) {
   ASSERT_TRUE(
       second.ParseFromString(entries->elements[1].elements[1].elements[1].str));
   EXPECT_EQ(second.match_completed().participants_size(), 2);
+  // The CLI is an idempotent producer: one producer id and epoch per run,
+  // sequences by position.
+  EXPECT_EQ(first.producer().producer_id(), second.producer().producer_id());
+  EXPECT_TRUE(absl::StartsWith(first.producer().producer_id(), "stats-cli-"));
+  EXPECT_EQ(first.producer().epoch(), second.producer().epoch());
+  EXPECT_GT(first.producer().epoch(), 1700000000000u);
+  EXPECT_EQ(first.producer().sequence(), 1u);
+  EXPECT_EQ(second.producer().sequence(), 2u);
+}
+
+TEST_F(CliTest, ExplicitProducerNumbersTheSameFileTheSameWay) {
+  for (int run = 0; run < 2; ++run) {
+    Result r =
+        RunCli("publish - --producer_id=import-7 --producer_epoch=3 " + flags_,
+               kEvents);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  auto entries = conn_->Command({"XRANGE", "statstracker:events", "-", "+"});
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->elements.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    v1::GameEvent e;
+    ASSERT_TRUE(
+        e.ParseFromString(entries->elements[i].elements[1].elements[1].str));
+    EXPECT_EQ(e.producer().producer_id(), "import-7");
+    EXPECT_EQ(e.producer().epoch(), 3u);
+    EXPECT_EQ(e.producer().sequence(), i % 2 + 1);  // a re-run repeats them
+  }
 }
 
 TEST_F(CliTest, BadLineIsRejectedNamingLineAndFieldAndNothingIsPublished) {

@@ -49,7 +49,9 @@ enum class SequenceVerdict {
   kApply,          // new: apply it, then Record() it
   kDuplicate,      // applied before: acknowledge only
   kStaleEpoch,     // older epoch than one applied: dead-letter
-  kOutsideWindow,  // too far below the highest applied: dead-letter
+  kOutsideWindow,  // too far below the highest applied: a retry of an
+                   // applied one, as producers keep at most the window in
+                   // flight
 };
 
 // The verdict for (epoch, sequence) given the producer's state (nullopt for

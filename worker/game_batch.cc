@@ -267,12 +267,11 @@ std::string CheckProducer(const v1::ProducerSequence& p,
                           ", already applied; the event comes from a "
                           "replaced producer instance");
     case SequenceVerdict::kOutsideWindow:
-      *category = "sequence_outside_window";
-      return absl::StrCat("producer '", p.producer_id(), "' epoch ", p.epoch(),
-                          ": sequence ", p.sequence(), " is more than ",
-                          kSequenceWindow, " below the highest applied (",
-                          state->high,
-                          "), so whether it was applied is unknown");
+      // A producer never holds back an event longer than the window
+      // (events.proto), so this is a retry of an applied one, e.g. a whole
+      // batch published again.
+      *duplicate = true;
+      return "";
   }
   return "";
 }

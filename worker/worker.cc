@@ -116,10 +116,13 @@ absl::Status Worker::Run(const std::atomic<bool>& stop) {
 }
 
 absl::Status Worker::Step(bool stopping) {
+  // Trim first: with a safety cap, what is over it goes before it is read.
+  absl::Status status =
+      trimmer_.MaybeTrim(conn_.get(), consumer_.stream(), absl::Now());
+  if (!status.ok()) return status;
   bool progress = false;
   absl::Time start = absl::Now();
-  absl::Status status =
-      consumer_.Step(conn_.get(), stopping, /*block=*/true, &progress);
+  status = consumer_.Step(conn_.get(), stopping, /*block=*/true, &progress);
   if (!status.ok()) return status;
   if (progress) {
     metrics_->batch_seconds->Observe(
@@ -131,7 +134,7 @@ absl::Status Worker::Step(bool stopping) {
     // Without a blocking read (block 0) do not spin on an empty stream.
     absl::SleepFor(absl::Milliseconds(10));
   }
-  return trimmer_.MaybeTrim(conn_.get(), consumer_.stream(), absl::Now());
+  return absl::OkStatus();
 }
 
 void Worker::CollectGauges() {

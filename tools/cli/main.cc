@@ -25,6 +25,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "common/config_loader.h"
+#include "common/game_catalog.h"
+#include "common/keys.h"
 #include "common/redis_client.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -34,6 +37,7 @@
 #include "proto/statstracker/v1/leaderboard.grpc.pb.h"
 #include "proto/statstracker/v1/stats.grpc.pb.h"
 #include "tools/cli/event_reader.h"
+#include "tools/cli/layout_migration.h"
 #include "tools/cli/progress.h"
 #include "tools/cli/table.h"
 
@@ -45,8 +49,12 @@ ABSL_FLAG(std::string, field, "event", "stream entry field with the event");
 ABSL_FLAG(std::string, group, "statstracker-workers", "consumer group");
 ABSL_FLAG(std::string, dead_letter, "statstracker:events:dead",
           "dead-letter stream key");
-ABSL_FLAG(uint64_t, max_length, 0,
-          "XADD MAXLEN ~ cap when publishing to Redis; 0 = none");
+ABSL_FLAG(std::string, producer_id, "",
+          "publish: producer id set on events without one (default "
+          "stats-cli-<host>-<pid>); with --producer_epoch, publishing the "
+          "same file again counts nothing twice");
+ABSL_FLAG(int64_t, producer_epoch, -1,
+          "publish: producer epoch (default: now in milliseconds)");
 ABSL_FLAG(std::string, server, "",
           "host:port of the gRPC server; publish goes through "
           "AdminService.PublishEvents when set (queries default to "
@@ -61,6 +69,10 @@ ABSL_FLAG(int, radius, 5, "entries above and below (around)");
 ABSL_FLAG(std::string, period, "", "period id (default: the current one)");
 ABSL_FLAG(std::string, page_token, "", "page token from a previous `top`");
 ABSL_FLAG(int, timeout_ms, 10000, "deadline of each RPC");
+ABSL_FLAG(std::string, config, "",
+          "migrate: the workers' config file (its games and boards)");
+ABSL_FLAG(bool, force, false,
+          "migrate: even if a stream consumer was active in the last 10 s");
 
 namespace statstracker {
 namespace cli {
@@ -84,6 +96,8 @@ operations (Redis, --redis_host/--redis_port)
   deadletter list                dead-lettered entries with reasons (--limit)
   deadletter requeue ID...|all   move entries back to the event stream
   lag                            consumer group lag, pending and consumers
+  migrate --config FILE          convert data of an older storage layout in
+                                 place (stop workers and servers first)
 --json prints JSON for scripts. Run with --helpfull for every flag.
 )";
 
@@ -170,6 +184,27 @@ absl::Status NeedArgs(const std::vector<std::string>& args, size_t n,
 
 // ---------------------------------------------------------------- publish
 
+// The CLI is an idempotent producer (events.proto, ProducerSequence):
+// events without producer fields get --producer_id, --producer_epoch and
+// their 1-based position in the input as sequence.
+void NumberAsProducer(std::vector<v1::GameEvent>* events) {
+  std::string id = absl::GetFlag(FLAGS_producer_id);
+  if (id.empty()) {
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    id = absl::StrCat("stats-cli-", host, "-", getpid());
+  }
+  int64_t epoch = absl::GetFlag(FLAGS_producer_epoch);
+  if (epoch < 0) epoch = absl::ToUnixMillis(absl::Now());
+  for (size_t i = 0; i < events->size(); ++i) {
+    v1::GameEvent& event = (*events)[i];
+    if (event.has_producer()) continue;
+    event.mutable_producer()->set_producer_id(id);
+    event.mutable_producer()->set_epoch(static_cast<uint64_t>(epoch));
+    event.mutable_producer()->set_sequence(i + 1);
+  }
+}
+
 absl::Status Publish(const std::vector<std::string>& args) {
   auto status = NeedArgs(args, 1, "publish FILE|-");
   if (!status.ok()) return status;
@@ -190,6 +225,7 @@ absl::Status Publish(const std::vector<std::string>& args) {
     return absl::InvalidArgumentError(absl::StrCat(
         args[0] == "-" ? "stdin" : args[0], ": ", events.status().message()));
   }
+  NumberAsProducer(&*events);
   const int batch = std::max(1, absl::GetFlag(FLAGS_batch));
   ProgressBar bar("publish", events->size(), absl::GetFlag(FLAGS_progress));
   std::vector<std::string> ids;
@@ -216,17 +252,12 @@ absl::Status Publish(const std::vector<std::string>& args) {
   } else {
     auto conn = ConnectRedis();
     if (!conn.ok()) return conn.status();
-    const uint64_t max_length = absl::GetFlag(FLAGS_max_length);
     for (size_t i = 0; i < events->size(); i += batch) {
       std::vector<std::vector<std::string>> commands;
       for (size_t j = i; j < std::min(events->size(), i + batch); ++j) {
-        std::vector<std::string> cmd = {"XADD", absl::GetFlag(FLAGS_stream)};
-        if (max_length > 0) {
-          cmd.insert(cmd.end(), {"MAXLEN", "~", absl::StrCat(max_length)});
-        }
-        cmd.insert(cmd.end(), {"*", absl::GetFlag(FLAGS_field),
-                               (*events)[j].SerializeAsString()});
-        commands.push_back(std::move(cmd));
+        commands.push_back({"XADD", absl::GetFlag(FLAGS_stream), "*",
+                            absl::GetFlag(FLAGS_field),
+                            (*events)[j].SerializeAsString()});
       }
       auto replies = (*conn)->Pipeline(commands);
       if (!replies.ok()) return replies.status();
@@ -761,6 +792,45 @@ absl::Status Lag(RedisConnection* conn) {
   return absl::OkStatus();
 }
 
+// `stats migrate`: tools/cli/layout_migration.h.
+absl::Status Migrate() {
+  const std::string path = absl::GetFlag(FLAGS_config);
+  if (path.empty()) {
+    return absl::InvalidArgumentError(
+        "migrate needs --config FILE: the workers' config (its games and "
+        "boards decide the layout)");
+  }
+  auto config = LoadConfigFile(path);
+  if (!config.ok()) return config.status();
+  auto catalog = GameCatalog::Build(*config);
+  if (!catalog.ok()) return catalog.status();
+  auto conn = ConnectRedis();
+  if (!conn.ok()) return conn.status();
+  MigrationOptions options;
+  options.force = absl::GetFlag(FLAGS_force);
+  auto report = MigrateToCurrentLayout(conn->get(), *config, **catalog, options,
+                                       std::cerr);
+  if (!report.ok()) return report.status();
+  if (report->already_current) {
+    std::cout << "already at storage layout " << keys::kLayoutVersion
+              << "; nothing to do\n";
+    return absl::OkStatus();
+  }
+  std::cout << "migrated to storage layout " << keys::kLayoutVersion << ": "
+            << report->board_periods << " board periods, " << report->entries
+            << " entries, " << report->dedup_ids << " dedup event ids\n";
+  if (report->entries_without_ranking > 0) {
+    std::cout
+        << "skipped " << report->entries_without_ranking
+        << " index entries without a ranking entry (layout-1 leftovers)\n";
+  }
+  if (!report->unconfigured_games.empty()) {
+    std::cout << "left alone (not in the config): "
+              << absl::StrJoin(report->unconfigured_games, ", ") << "\n";
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Run(const std::vector<std::string>& argv) {
   if (argv.empty() || argv[0] == "help") {
     std::cout << kUsage;
@@ -777,6 +847,7 @@ absl::Status Run(const std::vector<std::string>& argv) {
   if (command == "friends") return Friends(args);
   if (command == "count") return Count(args);
   if (command == "stats") return Stats(args);
+  if (command == "migrate") return Migrate();
   if (command == "deadletter" || command == "lag") {
     auto conn = ConnectRedis();
     if (!conn.ok()) return conn.status();

@@ -7,6 +7,8 @@
 //
 //   bazel-bin/tools/loadgen/loadgen --events 100000 --server 127.0.0.1:50051
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -150,6 +152,10 @@ int Main() {
   std::mt19937_64 rng(absl::GetFlag(FLAGS_seed));
   std::uniform_real_distribution<double> unit(0, 1);
   const std::string run = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  const std::string producer_id = absl::StrCat("loadgen-", host, "-", getpid());
+  const uint64_t epoch = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
   std::mutex mu;
   std::deque<Probe> outstanding;  // guarded by mu
   std::vector<Probe> done;        // guarded by mu
@@ -209,6 +215,11 @@ int Main() {
       int64_t n = sent + i;
       v1::GameEvent event;
       event.set_event_id(absl::StrCat("lg-", run, "-", n));
+      // An idempotent producer (events.proto): dedup state per producer, not
+      // per event.
+      event.mutable_producer()->set_producer_id(producer_id);
+      event.mutable_producer()->set_epoch(epoch);
+      event.mutable_producer()->set_sequence(static_cast<uint64_t>(n) + 1);
       *event.mutable_occurred_at() = now_ts;
       if (stub && probe_every > 0 && n % probe_every == 0) {
         std::string player = absl::StrCat("probe-", run, "-", probes++);
