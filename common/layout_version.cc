@@ -11,7 +11,7 @@ namespace {
 
 constexpr char kHowToMigrate[] =
     "stop every worker and server, then run `stats migrate --config <this "
-    "config file>` (tools/cli/README.md, \"Upgrading the storage layout\")";
+    "config file>` (README, Operations, \"Upgrading the storage layout\")";
 
 absl::Status Unavailable(const absl::Status& status) {
   return absl::UnavailableError(

@@ -161,6 +161,14 @@ start() {
     bazel build //server:server && built_server=1 || echo "server build failed (see above)" >&2
   fi
   start_redis
+  # Data of an older storage layout (a .stack/ from an earlier release) is
+  # converted before a new worker or server would refuse it; a no-op when
+  # it is current. Not while our worker runs (it would refuse anyway).
+  if have_config && ! running worker && ! running server; then
+    "$bin/tools/cli/stats" migrate --config "$ROOT/config/$MODE.textproto" \
+      --redis_port "$REDIS_PORT" --force ||
+      echo "stats migrate failed (see above); the worker and server will refuse the data" >&2
+  fi
   local missing=()
   if [ "$built_worker" = 1 ]; then
     start_daemon worker "worker ready" "$bin/worker/worker" --mode "$MODE" \

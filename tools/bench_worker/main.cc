@@ -8,15 +8,20 @@
 //   best_score  score submissions to "arcade" (4 boards: best/cumulative/
 //               daily/lower-first), 200 players
 //   elo         1v1 matches in "chess" (Elo), 40 players
-// Then it reads INFO commandstats to get the Redis commands one event costs
-// (calls / events) and runs redis-benchmark, pipelined (-P), on each of those
-// commands; the "Redis-bound" rate is 1 / sum(calls_per_event / rate), the
-// rate Redis alone could sustain for that command mix (per-batch commands
-// such as WATCH, MULTI/EXEC and XREADGROUP are listed, not benchmarked:
-// redis-benchmark cannot replay them meaningfully). It also reports
-// redis-benchmark's pipelined XADD rate (what a producer can publish) and the
-// worker's rate as a fraction of both.
+// The "Redis-bound" rate is the rate Redis alone could sustain for the
+// worker's own command mix: events / the CPU time redis-server spent while
+// the worker drained them (INFO CPU, used_cpu_user + used_cpu_sys; Redis
+// executes commands on one thread, so at 100% of that thread it would
+// apply events at that rate). The worker's rate divided by it is how busy
+// the worker keeps Redis. The worker's own CPU per event (from /proc) says
+// where the rest of the time goes. It also lists the Redis commands one
+// event costs (INFO commandstats calls / events; commands run inside a
+// script are counted with their script) and redis-benchmark's pipelined
+// XADD rate (what a producer can publish).
 #include <stdio.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include <iostream>
 #include <map>
@@ -76,27 +81,39 @@ double RedisBenchmark(int port, const std::vector<std::string>& argv) {
   return 0;
 }
 
-// A representative invocation of each command the worker sends per event.
-const std::map<std::string, std::vector<std::string>>& Templates() {
-  static const auto* t = new std::map<std::string, std::vector<std::string>>{
-      {"zadd", {"ZADD", "bz", "__rand_int__", "m__rand_int__"}},
-      {"zrem", {"ZREM", "bz", "m__rand_int__"}},
-      {"hset", {"HSET", "bh", "f__rand_int__", "v"}},
-      {"hmget", {"HMGET", "bh", "f__rand_int__", "g__rand_int__"}},
-      {"hget", {"HGET", "bh", "f__rand_int__"}},
-      {"hgetall", {"HGETALL", "small"}},
-      {"hincrby", {"HINCRBY", "bc", "f__rand_int__", "1"}},
-      {"hdel", {"HDEL", "bc", "x__rand_int__"}},
-      {"exists", {"EXISTS", "seen:__rand_int__"}},
-      {"set", {"SET", "seen:__rand_int__", "1-1", "PX", "604800000"}},
-      {"xadd",
-       {"XADD", "applied", "MAXLEN", "~", "100000", "*", "event_id",
-        "__rand_int__", "source_id", "1-1"}},
-      {"xack", {"XACK", "bs", "g", "1-1"}},
-      {"pexpireat", {"PEXPIREAT", "bz", "99999999999999"}},
-      {"ping", {"PING"}},
-  };
-  return *t;
+// Seconds of CPU redis-server has used (INFO CPU).
+double RedisCpuSeconds(RedisConnection* conn) {
+  auto info = conn->CommandOk({"INFO", "cpu"});
+  Check(info.status(), "INFO cpu");
+  double total = 0;
+  for (absl::string_view line : absl::StrSplit(info->str, '\n')) {
+    for (absl::string_view key : {"used_cpu_user:", "used_cpu_sys:"}) {
+      absl::string_view rest = line;
+      double v;
+      if (absl::ConsumePrefix(&rest, key) &&
+          absl::SimpleAtod(absl::StripAsciiWhitespace(rest), &v)) {
+        total += v;
+      }
+    }
+  }
+  return total;
+}
+
+// Seconds of CPU a process has used (/proc/<pid>/stat utime + stime).
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  // Fields after the ")" that ends the command name; utime and stime are
+  // the 12th and 13th of them.
+  std::vector<std::string> f =
+      absl::StrSplit(text.substr(text.rfind(')') + 2), ' ');
+  double utime = 0, stime = 0;
+  if (f.size() > 12) {
+    absl::SimpleAtod(f[11], &utime);
+    absl::SimpleAtod(f[12], &stime);
+  }
+  return (utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
 struct Scenario {
@@ -144,16 +161,20 @@ void Run() {
     Check((*conn)->CommandOk({"CONFIG", "RESETSTAT"}).status(), "resetstat");
     auto worker = StartWorker(**redis, *config, "bench");
     Check(worker.status(), "worker");
+    const double redis_cpu0 = RedisCpuSeconds(conn->get());
+    const double worker_cpu0 = ProcessCpuSeconds((*worker)->pid());
     absl::Time start = absl::Now();
     Check(WaitDrained(conn->get(), absl::Minutes(30)), "drain");
     double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    const double redis_cpu = RedisCpuSeconds(conn->get()) - redis_cpu0;
+    const double worker_cpu = ProcessCpuSeconds((*worker)->pid()) - worker_cpu0;
     double rate = events / seconds;
     (*worker)->Stop();
 
     auto stats = (*conn)->CommandOk({"INFO", "commandstats"});
     Check(stats.status(), "INFO");
     // cmdstat_zadd:calls=123,usec=...
-    std::map<std::string, double> per_event;
+    std::string mix;
     for (absl::string_view line : absl::StrSplit(stats->str, '\n')) {
       if (!absl::ConsumePrefix(&line, "cmdstat_")) continue;
       std::vector<absl::string_view> kv = absl::StrSplit(line, ':');
@@ -163,43 +184,30 @@ void Run() {
       double calls;
       if (!absl::SimpleAtod(rest.substr(0, rest.find(',')), &calls)) continue;
       std::string name(kv[0]);
-      if (name == "info" || name == "config" || name == "xinfo") continue;
-      per_event[name] = calls / events;
-    }
-    double cost = 0;  // seconds of Redis per event
-    std::string measured, unmeasured;
-    for (const auto& [name, n] : per_event) {
-      auto t = Templates().find(name);
-      if (t == Templates().end()) {
-        absl::StrAppend(&unmeasured, name, "=", absl::StrFormat("%.3f", n),
-                        " ");
+      if (name == "info" || name == "config" || name == "xinfo" ||
+          name == "xlen") {
         continue;
       }
-      double rps = RedisBenchmark((*redis)->port(), t->second);
-      if (rps <= 0) continue;
-      cost += n / rps;
-      absl::StrAppend(&measured, name, "=", absl::StrFormat("%.3f", n), "@",
-                      absl::StrFormat("%.0f", rps), "/s ");
+      absl::StrAppend(&mix, name, "=", absl::StrFormat("%.3f", calls / events),
+                      " ");
     }
     if (xadd_rate == 0) {
       xadd_rate = RedisBenchmark((*redis)->port(),
                                  {"XADD", "bench:xadd", "*", "event", "x"});
     }
-    double bound = cost > 0 ? 1 / cost : 0;
+    const double bound = redis_cpu > 0 ? events / redis_cpu : 0;
     std::cout << absl::StrFormat(
                      "| %-10s | %9.0f events/s | %6.2f s | Redis-bound %9.0f "
-                     "events/s (worker = %4.1f%%) | XADD -P %9.0f/s (worker "
+                     "events/s (worker = %4.1f%%) | Redis CPU %5.1f us/event, "
+                     "worker CPU %5.1f us/event | XADD -P %9.0f/s (worker "
                      "= %4.1f%%) | publish %8.0f events/s |",
                      s.name, rate, seconds, bound,
-                     bound > 0 ? 100 * rate / bound : 0, xadd_rate,
+                     bound > 0 ? 100 * rate / bound : 0, 1e6 * redis_cpu / events,
+                     1e6 * worker_cpu / events, xadd_rate,
                      100 * rate / xadd_rate, events / publish_s)
               << std::endl;
-    std::cout << "  commands per event (calls/event @ redis-benchmark rate): "
-              << measured << std::endl;
-    if (!unmeasured.empty()) {
-      std::cout << "  per-batch commands, not benchmarked: " << unmeasured
-                << std::endl;
-    }
+    std::cout << "  Redis calls per event (inside scripts included): " << mix
+              << std::endl;
   }
 }
 
