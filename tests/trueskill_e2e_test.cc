@@ -35,6 +35,7 @@ namespace {
 constexpr char kApiKey[] = "test-admin-key-0123456789";
 constexpr int kPlayers = 14;
 constexpr int kMatches = 60;
+constexpr int64_t kMatchEvery = 28800;  // seconds between matches (8 h)
 
 // One game, "arena", with a TrueSkill board whose params differ from the
 // defaults (and that keeps inactivity) and a win count.
@@ -89,7 +90,7 @@ std::vector<v1::GameEvent> Matches(absl::Time start) {
     e.set_event_id(absl::StrCat("ts-", n));
     e.set_game_id("arena");
     e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(start) +
-                                         n * 8 * 3600);
+                                         n * kMatchEvery);
     auto* match = e.mutable_match_completed();
     match->set_match_id(e.event_id());
     std::shuffle(all.begin(), all.end(), rng);

@@ -202,6 +202,7 @@ TEST(Glicko2Scorer, TeamsRateEachPlayerAgainstTheOpposingPlayers) {
 }
 
 constexpr int64_t kDay = 86400;
+constexpr int64_t kHour = 3600;
 
 v1::GameEvent DuelAt(int64_t seconds) {
   auto event = ParseText<v1::GameEvent>(R"pb(
@@ -223,10 +224,10 @@ TEST(Glicko2Scorer, RatingPeriodGrowsTheDeviationForPeriodsSatOut) {
               ::testing::ElementsAre("deviation", "volatility", "rated_at"));
   States current;
   current["p"] = StateOf(1500, 200, 0.06);
-  current["p"].aux["rated_at"] = 10 * kDay + 18 * 3600;
+  current["p"].aux["rated_at"] = 10 * kDay + 18 * kHour;
   current["q"] = StateOf(1550, 100, 0.06);
-  current["q"].aux["rated_at"] = 13 * kDay + 23 * 3600;
-  auto changes = scorer->Score(DuelAt(14 * kDay + 6 * 3600), current);
+  current["q"].aux["rated_at"] = 13 * kDay + 23 * kHour;
+  auto changes = scorer->Score(DuelAt(14 * kDay + 6 * kHour), current);
   ASSERT_TRUE(changes.ok()) << changes.status();
   absl::flat_hash_map<std::string, ScorerState> after;
   for (const ScoreChange& c : *changes) after[c.player_id] = c.state;
@@ -239,11 +240,11 @@ TEST(Glicko2Scorer, RatingPeriodGrowsTheDeviationForPeriodsSatOut) {
   EXPECT_NEAR(after["p"].aux.at("deviation"), p.deviation, 1e-9);
   EXPECT_NEAR(after["q"].score, q.rating, 1e-9);
   EXPECT_NEAR(after["q"].aux.at("deviation"), q.deviation, 1e-9);
-  EXPECT_EQ(after["p"].aux.at("rated_at"), 14 * kDay + 6 * 3600);
+  EXPECT_EQ(after["p"].aux.at("rated_at"), 14 * kDay + 6 * kHour);
 
   // Without a rating period the same gap changes nothing (today's
   // behaviour) and no rated_at is kept.
-  auto plain = Make("")->Score(DuelAt(14 * kDay + 6 * 3600), current);
+  auto plain = Make("")->Score(DuelAt(14 * kDay + 6 * kHour), current);
   ASSERT_TRUE(plain.ok());
   const glicko2::Rating p_plain =
       glicko2::Update({1500, 200, 0.06}, {{1550, 100, 1}}, 0.5);

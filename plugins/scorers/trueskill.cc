@@ -32,9 +32,9 @@ namespace {
 
 constexpr double kSqrt2 = 1.41421356237309504880;
 constexpr double kLogSqrt2Pi = 0.91893853320467274178;  // log(sqrt(2 pi))
-// The reference implementations' schedule: at most 10 passes over the
-// difference/truncation layer, stopping once no message moves by more than
-// 1e-4 (Moser's Skills and Lee's trueskill use both numbers).
+// The reference schedule: passes over the difference/truncation layer until
+// no message moves by more than 1e-4, at most 10 of them (Lee's trueskill;
+// Moser's Skills stops at the same 1e-4 and allows up to 100 passes).
 constexpr int kMaxIterations = 10;
 constexpr double kMinDelta = 1e-4;
 // Below this, Phi(x) and phi(x) approach underflow and the tails come from
@@ -226,7 +226,7 @@ class MatchGraph {
   }
 
   // Whether a truncation step left double precision (see Rate()).
-  bool failed() const { return failed_; }
+  bool Failed() const { return failed_; }
 
   // Player i's skill after the match: prior times the match's evidence.
   Rating Posterior(int i) const {
@@ -396,6 +396,7 @@ absl::StatusOr<std::vector<std::vector<Rating>>> Rate(
   std::stable_sort(order.begin(), order.end(),
                    [&](int a, int b) { return teams[a].rank < teams[b].rank; });
   std::vector<const Team*> sorted;
+  sorted.reserve(order.size());
   for (int t : order) sorted.push_back(&teams[t]);
   for (size_t k = 0; k + 1 < sorted.size(); ++k) {
     if (sorted[k]->rank == sorted[k + 1]->rank && env.draw_probability <= 0) {
@@ -410,7 +411,7 @@ absl::StatusOr<std::vector<std::vector<Rating>>> Rate(
   const absl::Status not_finite = absl::FailedPreconditionError(
       "the TrueSkill update is not finite in double precision (ratings too "
       "far apart for the result to say anything)");
-  if (graph.failed()) return not_finite;
+  if (graph.Failed()) return not_finite;
 
   std::vector<std::vector<Rating>> out(teams.size());
   int i = 0;

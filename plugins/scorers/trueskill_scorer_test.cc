@@ -235,7 +235,7 @@ TEST(TrueSkillScorer, InactivityGrowsSigmaByTauPerPeriodSatOut) {
       Make("tau: 0.0833333333333333 inactivity_period { seconds: 86400 }");
   States current;
   current["old"] = StateOf(30, 2);
-  current["old"].aux["rated_at"] = 100 * kDay + kDay / 2;
+  current["old"].aux["rated_at"] = 100.5 * kDay;
   auto changes = scorer->Score(DuelAt(111 * kDay + 3600), current);
   ASSERT_TRUE(changes.ok()) << changes.status();
   Environment env;

@@ -188,6 +188,7 @@ TEST(TrueSkillRate, TeamsInAnyOrder) {
 // [Lee] test_upset ("8 players"); [Moser] EightTeamsOfOneUpset.
 TEST(TrueSkillRate, EightPlayerUpset) {
   std::vector<Team> teams;
+  teams.reserve(8);
   for (int i = 0; i < 8; ++i) {
     teams.push_back(Team{{{10.0 + 5 * i, 8.0 - i}}, static_cast<double>(i)});
   }
@@ -206,6 +207,7 @@ TEST(TrueSkillRate, EightPlayerUpset) {
 // 36.771 / 5.749 first ... hillary 13.229 / 5.749 last).
 TEST(TrueSkillRate, MicrosoftResearchEightPlayerExample) {
   std::vector<Team> teams;
+  teams.reserve(8);
   for (int i = 0; i < 8; ++i) teams.push_back(Fresh(1, i));
   ExpectRatings(teams, {{{36.771, 5.749}},
                         {{32.242, 5.133}},
@@ -220,6 +222,7 @@ TEST(TrueSkillRate, MicrosoftResearchEightPlayerExample) {
 // [Lee] test_individual ("16 players"): the longest chain of differences.
 TEST(TrueSkillRate, SixteenPlayerFreeForAll) {
   std::vector<Team> teams;
+  teams.reserve(16);
   for (int i = 0; i < 16; ++i) teams.push_back(Fresh(1, i));
   const std::vector<std::pair<double, double>> expected = {
       {40.539, 5.276}, {36.810, 4.711}, {34.347, 4.524}, {32.336, 4.433},
