@@ -19,12 +19,13 @@ namespace {
 using ::testing::ElementsAre;
 
 TEST(Builtin, EveryScorerIsRegistered) {
-  EXPECT_THAT(ScorerRegistry::Get().RegisteredNames(),
-              ElementsAre("best_score", "cumulative_points", "elo", "glicko2",
-                          "latest_value", "racing_best_lap", "win_count"));
+  EXPECT_THAT(
+      ScorerRegistry::Get().RegisteredNames(),
+      ElementsAre("best_score", "cumulative_points", "elo", "glicko2",
+                  "latest_value", "racing_best_lap", "trueskill", "win_count"));
   EXPECT_EQ(ScorerRegistry::Get().RegisteredNamesForError(),
             "best_score, cumulative_points, elo, glicko2, latest_value, "
-            "racing_best_lap, win_count");
+            "racing_best_lap, trueskill, win_count");
 }
 
 TEST(Builtin, EveryStatsHandlerIsRegistered) {
@@ -80,6 +81,8 @@ TEST(Builtin, RacingMessagesAreInTheGeneratedPool) {
                 "statstracker.examples.racing.v1.RacingParams"),
             nullptr);
   EXPECT_NE(pool->FindMessageTypeByName("statstracker.v1.Glicko2Params"),
+            nullptr);
+  EXPECT_NE(pool->FindMessageTypeByName("statstracker.v1.TrueSkillParams"),
             nullptr);
 }
 

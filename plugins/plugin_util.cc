@@ -21,6 +21,34 @@ double EventSeconds(const v1::GameEvent& event) {
          event.occurred_at().nanos() / 1e9;
 }
 
+absl::StatusOr<double> PeriodSecondsParam(
+    absl::string_view field, bool has,
+    const google::protobuf::Duration& value) {
+  if (!has) return 0.0;
+  const double seconds =
+      static_cast<double>(value.seconds()) + value.nanos() / 1e9;
+  // A valid Duration of at least one second has seconds >= 1 and nanos in
+  // [0, 1e9) (the sign of nanos follows the sign of seconds).
+  const bool valid =
+      value.seconds() >= 1 && value.nanos() >= 0 && value.nanos() < 1000000000;
+  if (!valid) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be at least 1s, got ", seconds, "s"));
+  }
+  return seconds;
+}
+
+int64_t PeriodsSatOut(double last_seconds, double now_seconds,
+                      double period_seconds) {
+  if (!(period_seconds > 0)) return 0;
+  const double gap = std::floor(now_seconds / period_seconds) -
+                     std::floor(last_seconds / period_seconds) - 1;
+  // Event times are bounded (common/event_validation), but a stored time
+  // is only a number: keep the count finite and in range.
+  if (!(gap > 0)) return 0;
+  return gap > 1e15 ? static_cast<int64_t>(1e15) : static_cast<int64_t>(gap);
+}
+
 std::vector<std::string> MatchPlayerIds(const v1::GameEvent& event) {
   std::vector<std::string> players;
   if (!event.has_match_completed()) return players;

@@ -5,6 +5,7 @@
 // outcomes (explicit or derived from placement), the sides of a match for
 // rating scorers, and small checks. Pure functions; no I/O.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/any.pb.h"
+#include "google/protobuf/duration.pb.h"
 #include "statstracker/v1/events.pb.h"
 #include "statstracker/v1/stats.pb.h"
 
@@ -43,6 +45,20 @@ absl::Status CheckFinite(absl::string_view field, double value);
 
 // The event's occurred_at in seconds since the epoch, with fractions.
 double EventSeconds(const v1::GameEvent& event);
+
+// A period length from a params Duration, in seconds: 0 when `has` is false
+// (unset), else INVALID_ARGUMENT "<field> must be at least 1s, got <value>s"
+// unless the Duration is valid and at least one second long.
+absl::StatusOr<double> PeriodSecondsParam(
+    absl::string_view field, bool has, const google::protobuf::Duration& value);
+
+// The whole periods of `period_seconds`, counted from the Unix epoch, that
+// lie strictly between the period holding `last_seconds` and the one
+// holding `now_seconds`: the periods a player sat out between two rated
+// events. 0 when `now_seconds` falls in the same or the next period, or
+// earlier; 0 for a `period_seconds` that is not > 0.
+int64_t PeriodsSatOut(double last_seconds, double now_seconds,
+                      double period_seconds);
 
 // The player ids of a completed match, in participant order; empty for any
 // other event. What match-only scorers return from PlayersToRead().

@@ -132,7 +132,20 @@ TEST_P(ShippedConfigTest, LoadsWithDemoGames) {
   lap.set_game_id("racer");
   EXPECT_EQ(ValidateEvent(lap, **catalog).message(),
             "game_id: unknown game 'racer'; configured games: arcade, chess, "
-            "racing");
+            "racing, arena");
+
+  // The TrueSkill demo game: teams and free-for-alls.
+  const GameRuntime* arena = (*catalog)->FindGame("arena");
+  ASSERT_NE(arena, nullptr);
+  EXPECT_EQ(BoardIds(*arena), (std::vector<std::string>{"trueskill", "wins"}));
+  const BoardRuntime* trueskill = arena->FindBoard("trueskill");
+  EXPECT_EQ(trueskill->config.scorer(), "trueskill");
+  EXPECT_EQ(trueskill->config.sort_order(), v1::SORT_ORDER_DESCENDING);
+  EXPECT_EQ(trueskill->scorer->AuxNames(),
+            (std::vector<std::string>{"mu", "sigma", "rated_at"}));
+  EXPECT_EQ(arena->FindBoard("wins")->config.scorer(), "win_count");
+  EXPECT_EQ(StatNames(*arena),
+            (std::vector<std::string>{"matches", "wins", "kills", "win_rate"}));
 
   // Admin keys are set and long enough (ValidateConfig checked >= 16).
   ASSERT_GE(config->server().api_keys_size(), 1);
@@ -193,7 +206,7 @@ std::vector<Mistake> Mistakes() {
       {"duplicate_game_id",
        {},
        "games { game_id: \"chess\" }\n",
-       {"games[3] \"chess\": game_id: duplicate game \"chess\"",
+       {"games[4] \"chess\": game_id: duplicate game \"chess\"",
         "(also games[1])", "game ids must be unique"}},
       {"duplicate_board_id",
        {{"leaderboard_id: \"wins\"", "leaderboard_id: \"elo\""}},
@@ -227,7 +240,7 @@ std::vector<Mistake> Mistakes() {
               seasons { season_id: "s1" start: "2026-01-01" end: "2026-04-01" }
               seasons { season_id: "s2" start: "2026-03-15" end: "2026-07-01" } } } } }
        )",
-       {"games[3] \"league\": leaderboards[0] \"season\": period.seasons: "
+       {"games[4] \"league\": leaderboards[0] \"season\": period.seasons: "
         "season \"s2\" (start 2026-03-15) overlaps season \"s1\" (end "
         "2026-04-01)",
         "start each season at or after the previous one's end"}},
@@ -237,9 +250,14 @@ std::vector<Mistake> Mistakes() {
             leaderboard_id: "fortnight" scorer: "win_count"
             period { every_n { days: 14 anchor_date: "2026-02-30" } } } }
        )",
-       {"games[3] \"league\": leaderboards[0] \"fortnight\": "
+       {"games[4] \"league\": leaderboards[0] \"fortnight\": "
         "period.every_n.anchor_date: \"2026-02-30\" is not a date",
         "use YYYY-MM-DD"}},
+      {"trueskill_draw_probability",
+       {{"draw_probability: 0.1", "draw_probability: 1.5"}},
+       "",
+       {"games[3] \"arena\": leaderboards[0] \"trueskill\": "
+        "params.draw_probability must be >= 0 and < 1, got 1.5"}},
       {"short_api_key",
        {{"api_keys: \"dev-admin-key-change-me\"", "api_keys: \"abc123\""}},
        "",

@@ -134,7 +134,7 @@ stop_one() {
 # worker skips.
 demo_games_missing() {
   local game
-  for game in arcade chess racing; do
+  for game in arcade chess racing arena; do
     grep -q "game_id: \"$game\"" "config/$MODE.textproto" 2>/dev/null || continue
     if [ -z "$(redis-cli -p "$REDIS_PORT" --scan --pattern "st:{$game}:lb:*" | head -n 1)" ]; then
       echo "$game"

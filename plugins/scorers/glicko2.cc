@@ -4,11 +4,19 @@
 // scale. Every match is one rating period for its participants: each player
 // is rated against every player of the other sides (teammates are not
 // opponents), all from their ratings before the match, with results from
-// plugins::MatchSides (outcome, or placement in free-for-all). Players not in
-// a match are not touched (their deviation does not grow between matches).
+// plugins::MatchSides (outcome, or placement in free-for-all).
+//
+// Inactivity: without params.rating_period a player's deviation does not
+// grow between matches. With it, aux "rated_at" keeps the event time of the
+// player's last match, and before the next one the deviation grows once for
+// every whole period (counted from the Unix epoch, in event time) strictly
+// between the two matches' periods: AfterInactivity(), the paper's step for
+// players who did not compete. Players are still only touched by their own
+// matches; the growth is applied when they next play.
 
 #include "plugins/scorers/glicko2.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -122,17 +130,34 @@ Rating Update(const Rating& player, const std::vector<Game>& games, double tau,
   return Rating{kScale * mu_new + 1500.0, kScale * phi_new, sigma_new};
 }
 
+Rating AfterInactivity(const Rating& player, int64_t periods,
+                       double max_deviation) {
+  if (periods <= 0) return player;
+  const double phi = player.deviation / kScale;
+  const double sigma = player.volatility;
+  const double grown =
+      std::sqrt(phi * phi + static_cast<double>(periods) * sigma * sigma) *
+      kScale;
+  Rating out = player;
+  out.deviation = std::min(grown, std::max(player.deviation, max_deviation));
+  return out;
+}
+
 namespace {
 
 constexpr char kDeviation[] = "deviation";
 constexpr char kVolatility[] = "volatility";
+constexpr char kRatedAt[] = "rated_at";
 
 class Glicko2Scorer : public Scorer {
  public:
-  Glicko2Scorer(const Rating& initial, double tau)
-      : initial_(initial), tau_(tau) {}
+  Glicko2Scorer(const Rating& initial, double tau, double rating_period)
+      : initial_(initial), tau_(tau), rating_period_(rating_period) {}
 
-  std::vector<std::string> AuxNames() const override { return {kDeviation, kVolatility}; }
+  // Storage order: append new names, never reorder (scorer.h).
+  std::vector<std::string> AuxNames() const override {
+    return {kDeviation, kVolatility, kRatedAt};
+  }
 
   std::vector<std::string> PlayersToRead(
       const v1::GameEvent& event) const override {
@@ -150,7 +175,9 @@ class Glicko2Scorer : public Scorer {
         plugins::MatchSides(match);
     if (!sides.ok()) return sides.status();
 
+    const double now = plugins::EventSeconds(event);
     std::vector<Rating> before(match.participants_size(), initial_);
+    std::vector<double> rated_at(match.participants_size(), now);
     for (int i = 0; i < match.participants_size(); ++i) {
       auto it = current.find(match.participants(i).player_id());
       if (it == current.end()) continue;
@@ -159,6 +186,15 @@ class Glicko2Scorer : public Scorer {
       if (dev != it->second.aux.end()) before[i].deviation = dev->second;
       auto vol = it->second.aux.find(kVolatility);
       if (vol != it->second.aux.end()) before[i].volatility = vol->second;
+      auto last = it->second.aux.find(kRatedAt);
+      if (rating_period_ > 0 && last != it->second.aux.end()) {
+        before[i] = AfterInactivity(
+            before[i],
+            plugins::PeriodsSatOut(last->second, now, rating_period_),
+            initial_.deviation);
+        // A late older event does not move the last match back in time.
+        rated_at[i] = std::max(now, last->second);
+      }
     }
     for (const plugins::MatchSide& side : *sides) {
       for (int i : side.participants) {
@@ -176,6 +212,7 @@ class Glicko2Scorer : public Scorer {
         change.state.score = after.rating;
         change.state.aux[kDeviation] = after.deviation;
         change.state.aux[kVolatility] = after.volatility;
+        if (rating_period_ > 0) change.state.aux[kRatedAt] = rated_at[i];
         changes.push_back(std::move(change));
       }
     }
@@ -185,6 +222,7 @@ class Glicko2Scorer : public Scorer {
  private:
   Rating initial_;
   double tau_;
+  double rating_period_;  // seconds; 0 = each match is its own period
 };
 
 absl::StatusOr<std::unique_ptr<Scorer>> CreateGlicko2Scorer(
@@ -217,7 +255,11 @@ absl::StatusOr<std::unique_ptr<Scorer>> CreateGlicko2Scorer(
     return absl::InvalidArgumentError(
         absl::StrCat("params.tau must be >= 0.2 and <= 1.2, got ", tau));
   }
-  return std::unique_ptr<Scorer>(new Glicko2Scorer(initial, tau));
+  absl::StatusOr<double> period = plugins::PeriodSecondsParam(
+      "params.rating_period", params.has_rating_period(),
+      params.rating_period());
+  if (!period.ok()) return period.status();
+  return std::unique_ptr<Scorer>(new Glicko2Scorer(initial, tau, *period));
 }
 
 const ScorerRegistration kGlicko2("glicko2", &CreateGlicko2Scorer);

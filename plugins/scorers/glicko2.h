@@ -4,6 +4,7 @@
 // The Glicko-2 rating-period update (Mark Glickman, "Example of the Glicko-2
 // system", 2013) behind scorer "glicko2" (registered by glicko2.cc).
 
+#include <cstdint>
 #include <vector>
 
 namespace statstracker {
@@ -41,6 +42,14 @@ struct Details {
 // Illinois algorithm to within `epsilon`. Fills `details` when not null.
 Rating Update(const Rating& player, const std::vector<Game>& games, double tau,
               double epsilon = 0.000001, Details* details = nullptr);
+
+// The rating after `periods` rating periods without games: the paper's step
+// for a player who does not compete, phi' = sqrt(phi^2 + sigma^2), once per
+// period (rating and volatility unchanged). The deviation grows at most to
+// `max_deviation` (a player is never less certain than a new one) and
+// never shrinks.
+Rating AfterInactivity(const Rating& player, int64_t periods,
+                       double max_deviation);
 
 }  // namespace glicko2
 }  // namespace statstracker

@@ -84,6 +84,33 @@ TEST(Glicko2Update, HopelessMismatchStaysFinite) {
   EXPECT_GT(after.deviation, 50);
 }
 
+// Glickman's step for a player who does not compete, once per period:
+// RD 200, volatility 0.06 (0.06 * 173.7178 = 10.4231 on the Glicko scale).
+// One period: sqrt(200^2 + 10.4231^2) = sqrt(40108.64) = 200.2714; three:
+// sqrt(40000 + 3 * 108.64) = sqrt(40325.92) = 200.8131.
+TEST(Glicko2Inactivity, DeviationGrowsOncePerPeriodSatOut) {
+  glicko2::Rating player{1612, 200, 0.06};
+  glicko2::Rating one = glicko2::AfterInactivity(player, 1, 350);
+  EXPECT_NEAR(one.deviation, 200.2714, 0.0001);
+  EXPECT_NEAR(one.deviation, glicko2::Update(player, {}, 0.5).deviation, 1e-9);
+  glicko2::Rating three = glicko2::AfterInactivity(player, 3, 350);
+  EXPECT_NEAR(three.deviation, 200.8131, 0.0001);
+  EXPECT_EQ(three.rating, 1612);
+  EXPECT_EQ(three.volatility, 0.06);
+  EXPECT_EQ(glicko2::AfterInactivity(player, 0, 350).deviation, 200);
+}
+
+// RD 340 after 100 periods would be sqrt(340^2 + 100 * 108.64) = 355.62;
+// a player is never less certain than a new one (RD 350).
+TEST(Glicko2Inactivity, DeviationGrowsAtMostToTheInitialOne) {
+  glicko2::Rating player{1500, 340, 0.06};
+  EXPECT_EQ(glicko2::AfterInactivity(player, 100, 350).deviation, 350);
+  EXPECT_NEAR(glicko2::AfterInactivity(player, 100, 400).deviation, 355.62,
+              0.01);
+  glicko2::Rating above{1500, 360, 0.06};  // already above: not cut back
+  EXPECT_EQ(glicko2::AfterInactivity(above, 100, 350).deviation, 360);
+}
+
 std::unique_ptr<Scorer> Make(const std::string& params) {
   auto scorer =
       MakeScorer("glicko2", BoardWith(ParseText<v1::Glicko2Params>(params)));
@@ -174,6 +201,81 @@ TEST(Glicko2Scorer, TeamsRateEachPlayerAgainstTheOpposingPlayers) {
   EXPECT_LT(after["a"].score, 1600);  // drew with a weaker player
 }
 
+constexpr int64_t kDay = 86400;
+constexpr int64_t kHour = 3600;
+
+v1::GameEvent DuelAt(int64_t seconds) {
+  auto event = ParseText<v1::GameEvent>(R"pb(
+    match_completed {
+      participants { player_id: "p" outcome: OUTCOME_WIN }
+      participants { player_id: "q" outcome: OUTCOME_LOSS }
+    })pb");
+  event.mutable_occurred_at()->set_seconds(seconds);
+  return event;
+}
+
+// rating_period 1 day: "p" last played on day 10 (at 18:00) and plays again
+// on day 14 (at 06:00), so days 11, 12 and 13 were sat out: RD 200 grows to
+// 200.8131 (above) before the match is rated. "q" played the day before:
+// no growth.
+TEST(Glicko2Scorer, RatingPeriodGrowsTheDeviationForPeriodsSatOut) {
+  auto scorer = Make("rating_period { seconds: 86400 }");
+  EXPECT_THAT(scorer->AuxNames(),
+              ::testing::ElementsAre("deviation", "volatility", "rated_at"));
+  States current;
+  current["p"] = StateOf(1500, 200, 0.06);
+  current["p"].aux["rated_at"] = 10 * kDay + 18 * kHour;
+  current["q"] = StateOf(1550, 100, 0.06);
+  current["q"].aux["rated_at"] = 13 * kDay + 23 * kHour;
+  auto changes = scorer->Score(DuelAt(14 * kDay + 6 * kHour), current);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  absl::flat_hash_map<std::string, ScorerState> after;
+  for (const ScoreChange& c : *changes) after[c.player_id] = c.state;
+
+  const glicko2::Rating p_before{1500, 200.81314956844307, 0.06};
+  const glicko2::Rating p = glicko2::Update(p_before, {{1550, 100, 1}}, 0.5);
+  const glicko2::Rating q =
+      glicko2::Update({1550, 100, 0.06}, {{1500, 200.81314956844307, 0}}, 0.5);
+  EXPECT_NEAR(after["p"].score, p.rating, 1e-9);
+  EXPECT_NEAR(after["p"].aux.at("deviation"), p.deviation, 1e-9);
+  EXPECT_NEAR(after["q"].score, q.rating, 1e-9);
+  EXPECT_NEAR(after["q"].aux.at("deviation"), q.deviation, 1e-9);
+  EXPECT_EQ(after["p"].aux.at("rated_at"), 14 * kDay + 6 * kHour);
+
+  // Without a rating period the same gap changes nothing (today's
+  // behaviour) and no rated_at is kept.
+  auto plain = Make("")->Score(DuelAt(14 * kDay + 6 * kHour), current);
+  ASSERT_TRUE(plain.ok());
+  const glicko2::Rating p_plain =
+      glicko2::Update({1500, 200, 0.06}, {{1550, 100, 1}}, 0.5);
+  for (const ScoreChange& c : *plain) {
+    if (c.player_id != "p") continue;
+    EXPECT_DOUBLE_EQ(c.state.score, p_plain.rating);
+    EXPECT_DOUBLE_EQ(c.state.aux.at("deviation"), p_plain.deviation);
+    EXPECT_FALSE(c.state.aux.contains("rated_at"));
+  }
+}
+
+// A late event older than the player's last match grows nothing and keeps
+// the newer rated_at; a player without rated_at (rated before the period
+// was configured) starts counting from this match.
+TEST(Glicko2Scorer, RatingPeriodIgnoresLateEventsAndStartsCountingLater) {
+  auto scorer = Make("rating_period { seconds: 86400 }");
+  States current;
+  current["p"] = StateOf(1500, 200, 0.06);
+  current["p"].aux["rated_at"] = 30 * kDay;
+  current["q"] = StateOf(1550, 100, 0.06);  // no rated_at
+  auto changes = scorer->Score(DuelAt(20 * kDay), current);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  absl::flat_hash_map<std::string, ScorerState> after;
+  for (const ScoreChange& c : *changes) after[c.player_id] = c.state;
+  const glicko2::Rating p =
+      glicko2::Update({1500, 200, 0.06}, {{1550, 100, 1}}, 0.5);
+  EXPECT_DOUBLE_EQ(after["p"].aux.at("deviation"), p.deviation);
+  EXPECT_EQ(after["p"].aux.at("rated_at"), 30 * kDay);
+  EXPECT_EQ(after["q"].aux.at("rated_at"), 20 * kDay);
+}
+
 TEST(Glicko2Scorer, RejectsInvalidMatchesAndIgnoresSubmissions) {
   auto scorer = Make("");
   auto one =
@@ -205,6 +307,10 @@ TEST(Glicko2Scorer, FactoryValidatesParams) {
                 "params.initial_volatility must be > 0 and finite, got -0.1"},
            Case{"initial_rating: nan",
                 "params.initial_rating must be finite, got nan"},
+           Case{"rating_period { nanos: 1000 }",
+                "params.rating_period must be at least 1s, got 1e-06s"},
+           Case{"rating_period { seconds: 0 }",
+                "params.rating_period must be at least 1s, got 0s"},
        }) {
     auto scorer = MakeScorer("glicko2",
                              BoardWith(ParseText<v1::Glicko2Params>(c.params)));

@@ -5,7 +5,10 @@ One GameEvent per line in protobuf's JSON mapping (what `stats publish` reads):
   * "arcade" (best score): 60 players submit 600 scores over the last 14 days;
   * "chess" (Elo): 40 players play 400 matches (win, loss or draw);
   * "racing" (the example plugin, plugins/examples/racing/): 20 drivers
-    drive 300 laps at Monza and Spa (LapCompleted in GameEvent.custom).
+    drive 300 laps at Monza and Spa (LapCompleted in GameEvent.custom);
+  * "arena" (TrueSkill): 48 players play 300 matches, in turn 2v2, 3v3
+    (teams by team_id, outcomes) and free-for-alls of 4 to 6 (placements,
+    now and then a tie).
 The same seed gives the same file, so event ids are stable and republishing
 the season is a no-op for the worker's duplicate check.
 
@@ -101,6 +104,51 @@ def main():
                 "invalidated": rng.random() < 0.05,
             },
         }, separators=(",", ":")) + "\n")
+    # Arena (TrueSkill): drawn after the other games, as racing was.
+    for n in range(300):
+        t = start + n * (end - start) // 300 + 180
+        out.write(json.dumps({
+            "eventId": "demo-arena-%d-%04d" % (args.seed, n),
+            "gameId": "arena",
+            "occurredAt": stamp(t),
+            "matchCompleted": {
+                "matchId": "demo-arena-%04d" % n,
+                "participants": arena_participants(rng, n % 3),
+            },
+        }, separators=(",", ":")) + "\n")
+
+
+def arena_participants(rng, mode):
+    """One arena match: mode 0 is 2v2, 1 is 3v3, 2 a free-for-all of 4-6.
+
+    A player's hidden skill is their index (higher plays better), so the
+    TrueSkill board has a shape; performances add noise to it.
+    """
+    if mode == 2:
+        players = rng.sample(range(48), rng.randint(4, 6))
+        perf = {p: p / 8.0 + rng.gauss(0, 2) for p in players}
+        order = sorted(players, key=lambda p: -perf[p])
+        placements, place = {}, 0
+        for i, p in enumerate(order):
+            # Close performances share a placement (a draw) now and then.
+            if i == 0 or perf[order[i - 1]] - perf[p] > 0.15:
+                place = i + 1
+            placements[p] = place
+        return [{"playerId": player(300 + p), "placement": placements[p],
+                 "values": {"kills": rng.randrange(0, 12)}} for p in players]
+    size = 2 if mode == 0 else 3
+    players = rng.sample(range(48), 2 * size)
+    teams = [players[:size], players[size:]]
+    perf = [sum(p / 8.0 for p in team) + rng.gauss(0, 3) for team in teams]
+    if abs(perf[0] - perf[1]) < 0.3:
+        outcomes = ["OUTCOME_DRAW", "OUTCOME_DRAW"]
+    elif perf[0] > perf[1]:
+        outcomes = ["OUTCOME_WIN", "OUTCOME_LOSS"]
+    else:
+        outcomes = ["OUTCOME_LOSS", "OUTCOME_WIN"]
+    return [{"playerId": player(300 + p), "teamId": "red" if k == 0 else "blue",
+             "outcome": outcomes[k], "values": {"kills": rng.randrange(0, 12)}}
+            for k, team in enumerate(teams) for p in team]
 
 
 if __name__ == "__main__":
