@@ -99,6 +99,16 @@ int Run() {
         (*server)->grpc_server()->InProcessChannel(grpc::ChannelArguments());
     gateway_options.web_root = absl::GetFlag(FLAGS_web_root);
     gateway_options.max_request_bytes = sc->max_request_bytes();
+    gateway_options.authenticated_services = (*server)->AuthenticatedServices();
+    gateway_options.binding.reject_unknown_body_fields =
+        sc->reject_unknown_json_fields();
+    gateway_options.cors.allowed_origins.assign(
+        sc->cors().allowed_origins().begin(),
+        sc->cors().allowed_origins().end());
+    if (sc->cors().has_max_age()) {
+      gateway_options.cors.max_age =
+          absl::Seconds(sc->cors().max_age().seconds());
+    }
     auto started = gateway::Gateway::Start(std::move(gateway_options));
     if (!started.ok()) return Fail(started.status());
     rest_gateway = *std::move(started);
