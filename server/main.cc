@@ -13,6 +13,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "common/config_loader.h"
+#include "common/flags_usage.h"
 #include "common/game_catalog.h"
 #include "common/logging.h"
 #include "server/gateway/gateway.h"  // REST gateway (gateway helper)
@@ -137,7 +138,25 @@ int Run() {
 }  // namespace
 }  // namespace statstracker
 
+constexpr char kUsage[] =
+    R"(answers leaderboard and player-stats queries over gRPC
+(LeaderboardService, PlayerStatsService; reflection and grpc.health.v1
+always on), takes events and admin calls through AdminService (API key),
+serves the same API as REST/JSON with /openapi.json and the live page, and
+Prometheus /metrics. Runs until SIGINT/SIGTERM.
+
+usage: server [--mode development|test|production] [--config FILE]
+              [--redis_host HOST] [--redis_port PORT]
+              [--grpc_address HOST:PORT] [--http_address HOST:PORT|off]
+              [--metrics_address HOST:PORT|off] [--web_root DIR]
+
+The config is <config_dir>/<mode>.textproto (schema and defaults:
+proto/statstracker/v1/config.proto; README "Configuration reference");
+flags override its fields. Prints "server ready grpc=... http=... metrics=..."
+once serving.)";
+
 int main(int argc, char** argv) {
+  statstracker::SetUpHelp(kUsage, __FILE__);
   absl::ParseCommandLine(argc, argv);
   return statstracker::Run();
 }
