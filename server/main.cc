@@ -108,7 +108,8 @@ int Run() {
         sc->cors().allowed_origins().end());
     if (sc->cors().has_max_age()) {
       gateway_options.cors.max_age =
-          absl::Seconds(sc->cors().max_age().seconds());
+          absl::Seconds(sc->cors().max_age().seconds()) +
+          absl::Nanoseconds(sc->cors().max_age().nanos());
     }
     auto started = gateway::Gateway::Start(std::move(gateway_options));
     if (!started.ok()) return Fail(started.status());

@@ -94,6 +94,8 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // v1alpha
+  // v1 lists what is registered here (v1alpha learns it from the builder);
+  // server_reflection_test checks that both list the same services.
   s->reflection_v1_ =
       std::make_unique<ReflectionV1Service>(std::vector<std::string>{
           v1::LeaderboardService::service_full_name(),
