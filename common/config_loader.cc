@@ -12,9 +12,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "common/game_catalog.h"
 #include "common/logging.h"
 #include "common/periods.h"
@@ -130,6 +132,27 @@ absl::Status CheckNonNegative(absl::string_view field, const Duration& d) {
     return Invalid(field, absl::StrCat("must be >= 0, got ", DurationText(d)));
   }
   return absl::OkStatus();
+}
+
+// server.cors: each origin "*" or scheme://host[:port] exactly as browsers
+// send it in the Origin header (no path, no trailing slash).
+absl::Status CheckCors(const v1::CorsConfig& cors) {
+  for (int i = 0; i < cors.allowed_origins_size(); ++i) {
+    const std::string& origin = cors.allowed_origins(i);
+    if (origin == "*") continue;
+    absl::string_view rest = origin;
+    const bool scheme = absl::ConsumePrefix(&rest, "https://") ||
+                        absl::ConsumePrefix(&rest, "http://");
+    if (!scheme || rest.empty() || absl::StrContains(rest, '/') ||
+        absl::StrContains(rest, ' ')) {
+      return Invalid(
+          absl::StrCat("server.cors.allowed_origins[", i, "]"),
+          absl::StrCat("\"", origin.substr(0, 100),
+                       "\" is not an origin; use scheme://host[:port] with no "
+                       "path, e.g. \"https://play.example.com\", or \"*\""));
+    }
+  }
+  return CheckNonNegative("server.cors.max_age", cors.max_age());
 }
 
 absl::Status ValidateBoard(const v1::LeaderboardConfig& board) {
@@ -399,6 +422,7 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = CheckCors(server.cors()); !s.ok()) return s;
 
   // Logging.
   if (absl::StatusOr<LogLevel> level = ParseLogLevel(config.logging().level());

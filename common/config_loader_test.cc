@@ -239,6 +239,18 @@ INSTANTIATE_TEST_SUITE_P(
                 "server.tls.key_path: missing; TLS needs both"},
         Mistake{"max_request_bytes", "server { max_request_bytes: 10 }",
                 "server.max_request_bytes: must be 1024 to 67108864"},
+        Mistake{"cors_origin_with_path",
+                "server { cors { allowed_origins: \"*\" allowed_origins: "
+                "\"https://play.example.com/\" } }",
+                "server.cors.allowed_origins[1]: "
+                "\"https://play.example.com/\" is not an origin; use "
+                "scheme://host[:port] with no path"},
+        Mistake{"cors_origin_without_scheme",
+                "server { cors { allowed_origins: \"play.example.com\" } }",
+                "server.cors.allowed_origins[0]: \"play.example.com\" is not "
+                "an origin"},
+        Mistake{"cors_max_age", "server { cors { max_age { seconds: -1 } } }",
+                "server.cors.max_age: must be >= 0"},
         Mistake{"log_level", "logging { level: \"loud\" }",
                 "logging.level: unknown level \"loud\"; accepted: debug, "
                 "info, warning, error"},

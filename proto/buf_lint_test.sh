@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `buf lint` over the contracts, as a Bazel test so `bazel test //...` runs it.
+# `buf lint` over the buf workspace (buf.yaml at the repository root), as a
+# Bazel test so `bazel test //...` runs it.
 set -euo pipefail
 if ! command -v buf >/dev/null 2>&1; then
   echo "buf not found on PATH. Install it with: npm install -g @bufbuild/buf" \
@@ -7,6 +8,5 @@ if ! command -v buf >/dev/null 2>&1; then
   exit 1
 fi
 export BUF_CACHE_DIR="${TEST_TMPDIR:-/tmp}/buf-cache"
-cd proto
 buf lint
-echo "buf lint: clean"
+echo "buf lint: clean ($(buf ls-files | wc -l) files)"

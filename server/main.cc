@@ -13,6 +13,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "common/config_loader.h"
+#include "common/flags_usage.h"
 #include "common/game_catalog.h"
 #include "common/layout_version.h"
 #include "common/logging.h"
@@ -115,6 +116,17 @@ int Run() {
         (*server)->grpc_server()->InProcessChannel(grpc::ChannelArguments());
     gateway_options.web_root = absl::GetFlag(FLAGS_web_root);
     gateway_options.max_request_bytes = sc->max_request_bytes();
+    gateway_options.authenticated_services = (*server)->AuthenticatedServices();
+    gateway_options.binding.reject_unknown_body_fields =
+        sc->reject_unknown_json_fields();
+    gateway_options.cors.allowed_origins.assign(
+        sc->cors().allowed_origins().begin(),
+        sc->cors().allowed_origins().end());
+    if (sc->cors().has_max_age()) {
+      gateway_options.cors.max_age =
+          absl::Seconds(sc->cors().max_age().seconds()) +
+          absl::Nanoseconds(sc->cors().max_age().nanos());
+    }
     auto started = gateway::Gateway::Start(std::move(gateway_options));
     if (!started.ok()) return Fail(started.status());
     rest_gateway = *std::move(started);
@@ -143,7 +155,25 @@ int Run() {
 }  // namespace
 }  // namespace statstracker
 
+constexpr char kUsage[] =
+    R"(answers leaderboard and player-stats queries over gRPC
+(LeaderboardService, PlayerStatsService; reflection and grpc.health.v1
+always on), takes events and admin calls through AdminService (API key),
+serves the same API as REST/JSON with /openapi.json and the live page, and
+Prometheus /metrics. Runs until SIGINT/SIGTERM.
+
+usage: server [--mode development|test|production] [--config FILE]
+              [--redis_host HOST] [--redis_port PORT]
+              [--grpc_address HOST:PORT] [--http_address HOST:PORT|off]
+              [--metrics_address HOST:PORT|off] [--web_root DIR]
+
+The config is <config_dir>/<mode>.textproto (schema and defaults:
+proto/statstracker/v1/config.proto; README "Configuration reference");
+flags override its fields. Prints "server ready grpc=... http=... metrics=..."
+once serving.)";
+
 int main(int argc, char** argv) {
+  statstracker::SetUpHelp(kUsage, __FILE__);
   absl::ParseCommandLine(argc, argv);
   return statstracker::Run();
 }

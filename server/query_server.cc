@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 
@@ -87,14 +88,28 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   auto creds = Credentials(sc.tls());
   if (!creds.ok()) return creds.status();
 
+  // Reflection serves only files in the generated pool. gRPC's health
+  // service is written without generated protobuf code, so its descriptors
+  // come from //third_party/grpc_proto:health_proto, linked in for this.
+  grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // v1alpha
+  // v1 lists what is registered here (v1alpha learns it from the builder);
+  // server_reflection_test checks that both list the same services.
+  s->reflection_v1_ =
+      std::make_unique<ReflectionV1Service>(std::vector<std::string>{
+          v1::LeaderboardService::service_full_name(),
+          v1::PlayerStatsService::service_full_name(),
+          v1::AdminService::service_full_name(), "grpc.health.v1.Health",
+          "grpc.reflection.v1.ServerReflection",
+          "grpc.reflection.v1alpha.ServerReflection"});
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(sc.grpc_address(), *creds, &port);
   builder.RegisterService(s->leaderboards_.get());
   builder.RegisterService(s->stats_.get());
   builder.RegisterService(s->admin_.get());
+  builder.RegisterService(s->reflection_v1_.get());
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
@@ -159,6 +174,15 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
     s->metrics_host_ = HostOf(sc.metrics_address());
   }
   return s;
+}
+
+std::vector<std::string> QueryServer::AuthenticatedServices() const {
+  std::vector<std::string> services = {v1::AdminService::service_full_name()};
+  if (config_.server().require_api_key_for_queries()) {
+    services.push_back(v1::LeaderboardService::service_full_name());
+    services.push_back(v1::PlayerStatsService::service_full_name());
+  }
+  return services;
 }
 
 std::string QueryServer::metrics_address() const {

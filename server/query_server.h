@@ -4,6 +4,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -16,6 +17,7 @@
 #include "server/health_checker.h"
 #include "server/leaderboard_service.h"
 #include "server/redis_pool.h"
+#include "server/reflection_v1.h"
 #include "server/rpc_metrics.h"
 #include "server/service_env.h"
 #include "server/stats_service.h"
@@ -26,8 +28,9 @@ namespace server {
 
 // The whole query server in one object, so tests and main() start it the
 // same way: the three services on one gRPC port (TLS when configured), server
-// reflection, grpc.health.v1.Health driven by a Redis health checker, RPC
-// metrics through an interceptor, and /metrics over HTTP.
+// reflection (grpc.reflection.v1 and v1alpha, every listed service
+// describable, health included), grpc.health.v1.Health driven by a Redis
+// health checker, RPC metrics through an interceptor, and /metrics over HTTP.
 class QueryServer {
  public:
   // Starts listening on config.server().grpc_address (port 0 picks a free
@@ -53,6 +56,11 @@ class QueryServer {
   MetricsRegistry* metrics() { return &registry_; }
   const v1::StatsTrackerConfig& config() const { return config_; }
 
+  // Full names of the services whose calls need an API key under this
+  // config: AdminService always, the query services too when
+  // server.require_api_key_for_queries (for the gateway's OpenAPI document).
+  std::vector<std::string> AuthenticatedServices() const;
+
   // Ends streams, stops accepting calls and waits up to `grace` for calls in
   // flight before cancelling them.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
@@ -72,6 +80,7 @@ class QueryServer {
   std::unique_ptr<LeaderboardServiceImpl> leaderboards_;
   std::unique_ptr<PlayerStatsServiceImpl> stats_;
   std::unique_ptr<AdminServiceImpl> admin_;
+  std::unique_ptr<ReflectionV1Service> reflection_v1_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<RedisHealthChecker> health_;
   std::unique_ptr<HttpEndpoint> metrics_http_;

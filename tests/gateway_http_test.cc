@@ -2,8 +2,10 @@
 // (proto/statstracker/testing/v1/echo.proto) on an in-process gRPC server:
 // every path/body/query mapping feature, the error statuses and their JSON
 // bodies, header forwarding, keep-alive, NDJSON and SSE streaming, static
-// files, and that the echo service is routed and documented in
-// /openapi.json from its descriptors alone.
+// files, that the echo service is routed and documented in /openapi.json
+// from its descriptors alone, and grpc-gateway v2's habits: unknown query
+// parameters and body fields ignored (or body fields refused when
+// configured), HEAD on GET routes, CORS for allowed origins.
 #include <fstream>
 #include <thread>
 
@@ -26,6 +28,9 @@ using statstracker::testing::v1::EchoRequest;
 using statstracker::testing::v1::EchoResponse;
 using ::testing::HasSubstr;
 
+// The one browser origin the fixture's gateway allows (CORS).
+constexpr char kGameOrigin[] = "https://game.example";
+
 class GatewayHttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -40,6 +45,8 @@ class GatewayHttpTest : public ::testing::Test {
     GatewayOptions options;
     options.web_root = web_root_;
     options.max_request_bytes = 1000;
+    options.cors.allowed_origins = {kGameOrigin};
+    options.cors.max_age = absl::Minutes(5);
     stack_ = StartEchoStack(options);
     ASSERT_NE(stack_, nullptr);
     auto c = HttpConnection::Connect("127.0.0.1", stack_->gateway->port());
@@ -168,11 +175,9 @@ TEST_F(GatewayHttpTest, ErrorStatusesAndBodies) {
   ExpectError(wrong, 405, 12, "not allowed");
   EXPECT_EQ(wrong.header("allow"), "POST");
   ExpectError(Do("POST", "/v1/echo", {}, "{\"id\": "), 400, 3, "request body");
-  ExpectError(Do("POST", "/v1/echo", {}, R"({"bogusField": 1})"), 400, 3,
-              "bogusField");
   ExpectError(Do("GET", "/v1/echo/x?flag=maybe"), 400, 3, "flag");
   ExpectError(Do("GET", "/v1/echo/x?color=PURPLE"), 400, 3, "COLOR_RED");
-  ExpectError(Do("GET", "/v1/echo/x?nosuch=1"), 400, 3, "nosuch");
+  ExpectError(Do("GET", "/v1/echo/x?tags.sub=1"), 400, 3, "tags.sub");
   ExpectError(Do("GET", "/v1/echo/x?big=1&big=2"), 400, 3, "more than once");
   ExpectError(Do("GET", "/v1/secret"), 401, 16, "authorization");
   ExpectError(Do("GET", "/v1/secret", {{"Authorization", "Bearer nope"}}), 403,
@@ -195,6 +200,144 @@ TEST_F(GatewayHttpTest, ErrorStatusesAndBodies) {
   ExpectError(Do("GET", "/v1/games/g/leaderboards"), 501, 12, "");
   ExpectError(Do("GET", "/v1/echo/x", {{"grpc-timeout", "soon"}}), 400, 3,
               "grpc-timeout");
+}
+
+// grpc-gateway v2: a query parameter or JSON body field the request has no
+// field for is ignored, so a cache-buster or a newer client's extra field
+// does not break the call.
+TEST_F(GatewayHttpTest, UnknownQueryParametersAndBodyFieldsAreIgnored) {
+  EchoResponse e =
+      Echoed(Do("GET", "/v1/echo/u?_=1732012345&flag=true&utm_source=x"));
+  EXPECT_EQ(e.request().id(), "u");
+  EXPECT_TRUE(e.request().flag());
+  EchoResponse post =
+      Echoed(Do("POST", "/v1/echo", {},
+                R"({"id":"p","bogusField":{"deep":[1]},"big":"3"})"));
+  EXPECT_EQ(post.request().id(), "p");
+  EXPECT_EQ(post.request().big(), 3);
+  // Named body field (PUT body "nested"): unknown fields inside it too.
+  EchoResponse put =
+      Echoed(Do("PUT", "/v1/echo/n", {}, R"({"name":"x","shape":"round"})"));
+  EXPECT_EQ(put.request().nested().name(), "x");
+}
+
+// ServerConfig.reject_unknown_json_fields: 400 naming the field instead.
+TEST(GatewayStrictBodyTest, UnknownBodyFieldsRejectedWhenConfigured) {
+  GatewayOptions options;
+  options.binding.reject_unknown_body_fields = true;
+  auto stack = StartEchoStack(options);
+  ASSERT_NE(stack, nullptr);
+  auto c = HttpConnection::Connect("127.0.0.1", stack->gateway->port());
+  ASSERT_TRUE(c.ok());
+  auto r =
+      (*c)->Request("POST", "/v1/echo", {}, R"({"id":"p","bogusField":1})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_THAT(r->body, HasSubstr("bogusField"));
+  // Query parameters are still ignored when unknown.
+  r = (*c)->Request("GET", "/v1/echo/q?_=1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
+// HEAD on every GET route (and /openapi.json, static files): the GET
+// response's status and headers, no body.
+TEST_F(GatewayHttpTest, HeadAnswersLikeGetWithoutABody) {
+  HttpResponse get = Do("GET", "/v1/echo/h1?flag=true");
+  HttpResponse head = Do("HEAD", "/v1/echo/h1?flag=true");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("content-type"), "application/json");
+  EXPECT_EQ(head.header("content-length"), absl::StrCat(get.body.size()));
+  EXPECT_EQ(head.body, "");
+  // The connection is still in step: the next response is the next one.
+  EXPECT_EQ(Echoed(Do("GET", "/v1/echo/after-head")).request().id(),
+            "after-head");
+  // Errors keep their status.
+  EXPECT_EQ(Do("HEAD", "/v1/echo/nm/nested/five").status, 400);
+  HttpResponse no_get = Do("HEAD", "/v1/fail");
+  EXPECT_EQ(no_get.status, 405);
+  EXPECT_EQ(no_get.header("allow"), "POST");
+  HttpResponse with_get = Do("POST", "/v1/nested/n1");
+  EXPECT_EQ(with_get.status, 405);
+  EXPECT_EQ(with_get.header("allow"), "GET, HEAD");
+  // Gateway documents and static files.
+  HttpResponse doc = Do("HEAD", "/openapi.json");
+  EXPECT_EQ(doc.status, 200);
+  EXPECT_EQ(doc.header("content-length"),
+            absl::StrCat(stack_->gateway->openapi_json().size()));
+  HttpResponse page = Do("HEAD", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
+  // A stream: the headers of the stream, no body, and the RPC is ended.
+  HttpResponse stream = Do("HEAD", "/v1/count/0");
+  EXPECT_EQ(stream.status, 200);
+  EXPECT_EQ(stream.header("content-type"), "application/x-ndjson");
+  EXPECT_EQ(Do("HEAD", "/v1/count/-1").status, 400);
+  EXPECT_EQ(Echoed(Do("GET", "/v1/echo/after-stream")).request().id(),
+            "after-stream");
+}
+
+TEST_F(GatewayHttpTest, CorsPreflightFromAnAllowedOrigin) {
+  HttpResponse r = Do("OPTIONS", "/v1/echo",
+                      {{"Origin", kGameOrigin},
+                       {"Access-Control-Request-Method", "POST"},
+                       {"Access-Control-Request-Headers",
+                        "authorization, content-type, x-unknown"}});
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(r.body, "");
+  EXPECT_EQ(r.header("access-control-allow-origin"), kGameOrigin);
+  EXPECT_EQ(r.header("access-control-allow-methods"),
+            "DELETE, GET, HEAD, PATCH, POST, PUT, SEARCH");
+  EXPECT_EQ(r.header("access-control-allow-headers"),
+            "authorization, content-type");
+  EXPECT_EQ(r.header("access-control-max-age"), "300");
+  EXPECT_THAT(r.header("vary"), HasSubstr("Origin"));
+  // The connection goes on with the real request, which carries the origin.
+  HttpResponse post =
+      Do("POST", "/v1/echo", {{"Origin", kGameOrigin}}, R"({"id":"cors"})");
+  EXPECT_EQ(Echoed(post).request().id(), "cors");
+  EXPECT_EQ(post.header("access-control-allow-origin"), kGameOrigin);
+  EXPECT_EQ(post.header("vary"), "Origin");
+}
+
+TEST_F(GatewayHttpTest, CorsHeadersOnEveryKindOfResponse) {
+  const Headers origin = {{"Origin", kGameOrigin}};
+  // Errors too, so a browser page can read the JSON error.
+  for (const auto& [method, target] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/v1/echo/x?flag=maybe"},  // 400 from the gateway
+           {"GET", "/v1/secret"},             // 401 from the service
+           {"GET", "/v2/nothing"},            // 404
+           {"PUT", "/v1/fail"},               // 405
+           {"GET", "/openapi.json"},
+           {"GET", "/web/app.js"},
+           {"HEAD", "/v1/echo/x"}}) {
+    HttpResponse r = Do(method, target, origin);
+    EXPECT_EQ(r.header("access-control-allow-origin"), kGameOrigin)
+        << method << " " << target << " -> " << r.status;
+  }
+  // A stream (NDJSON).
+  auto s = conn_->StartStream("GET", "/v1/count/1", origin);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->header("access-control-allow-origin"), kGameOrigin);
+  EXPECT_TRUE(conn_->ReadStreamUntil("\n").ok());
+}
+
+TEST_F(GatewayHttpTest, CorsNothingForOtherOrigins) {
+  const Headers evil = {{"Origin", "https://evil.example"},
+                        {"Access-Control-Request-Method", "POST"}};
+  HttpResponse preflight = Do("OPTIONS", "/v1/echo", evil);
+  EXPECT_EQ(preflight.status, 204);  // answered, not a 405
+  HttpResponse get = Do("GET", "/v1/echo/x", {evil[0]});
+  EXPECT_EQ(get.status, 200);  // served; the browser withholds it
+  for (const HttpResponse* r : {&preflight, &get}) {
+    for (const auto& [name, value] : r->headers) {
+      EXPECT_FALSE(absl::StartsWith(name, "access-control-"))
+          << name << ": " << value;
+    }
+  }
+  // Without an Origin (curl, servers), no CORS headers either.
+  EXPECT_EQ(Do("GET", "/v1/echo/x").header("access-control-allow-origin"), "");
 }
 
 TEST_F(GatewayHttpTest, BodyOverTheLimitIs413) {

@@ -2,7 +2,8 @@
 # Validates the gateway's OpenAPI document (statstracker.v1 API plus the
 # test-only echo service) with swagger-cli from the npm registry
 # (@apidevtools/swagger-cli, installed by tools/install_deps.sh; falls back
-# to `npx --yes`), and checks that every API RPC has an operation.
+# to `npx --yes`), and checks that every API RPC has an operation and the
+# admin operations the bearer security scheme.
 set -euo pipefail
 
 dump="server/gateway/testing/openapi_dump"
@@ -35,4 +36,7 @@ done
 grep -q "The top of a board, best first, one page at a time." "$doc"
 grep -q '"application/x-ndjson"' "$doc"
 grep -q '"statstracker.v1.LeaderboardEntry"' "$doc"
+# The admin operations' bearer scheme is part of what swagger-cli validated.
+grep -q '"bearerAuth": \[\]' "$doc"
+grep -q '"scheme": "bearer"' "$doc"
 echo "1 passed, 0 failed"

@@ -103,6 +103,17 @@ TEST_F(ToolsEndToEndTest, PublishThroughServerThenQueryEveryWay) {
   ASSERT_EQ(boards.exit_code, 0) << boards.output;
   EXPECT_NE(boards.output.find("elo"), std::string::npos) << boards.output;
   EXPECT_NE(boards.output.find("win_count"), std::string::npos);
+  // --json prints every board, plugin parameters (an Any) included.
+  CommandResult boards_json = Cli("boards arcade --json");
+  ASSERT_EQ(boards_json.exit_code, 0) << boards_json.output;
+  for (const char *part :
+       {"\"leaderboardId\":\"high\"", "\"leaderboardId\":\"laps\"",
+        "\"@type\":\"type.googleapis.com/"
+        "statstracker.v1.CumulativePointsParams\"",
+        "\"addScore\":true"}) {
+    EXPECT_NE(boards_json.output.find(part), std::string::npos)
+        << part << " not in " << boards_json.output;
+  }
 
   CommandResult stats = Cli("stats duel player-01 player-00");
   CommandResult one = Cli("stats duel player-01 --json");

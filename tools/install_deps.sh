@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building, testing and running Stats Tracker needs on Debian 12:
-# Debian packages (apt) and the buf CLI (npm). Installs only what is missing,
-# so running it again is quick. Needs root or sudo for the installs.
+# Debian packages (apt), the buf and swagger-cli CLIs (npm, global) and the
+# Node client example's packages (npm ci in clients/node). Installs only what
+# is missing, so running it again is quick. Needs root or sudo for the
+# installs.
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -10,6 +12,10 @@ APT_PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev libhiredis-dev libgtest-dev libgmock-dev libbenchmark-dev
   libmicrohttpd-dev
+  # gRPC's health and reflection v1 .proto files (/usr/share/grpc-proto)
+  grpc-proto
+  # the Python client example (clients/python) and its test
+  python3-grpcio python3-protobuf
   # run and test
   redis-server redis-tools tzdata curl procps openssl
   # quality gates (tools/lint.sh, tools/coverage.sh) and benchmarks
@@ -48,4 +54,17 @@ fi
 if ! command -v swagger-cli >/dev/null 2>&1; then
   echo "install_deps: installing swagger-cli (npm @apidevtools/swagger-cli)"
   $SUDO npm install -g --silent @apidevtools/swagger-cli >/dev/null
+fi
+
+# The Node client example (clients/node): @grpc/grpc-js and
+# @grpc/proto-loader at the versions of its package-lock.json. Re-run only
+# when the lock file changed since the last install (a stamp in
+# node_modules records its checksum).
+node_dir="$(cd "$(dirname "$0")/.." && pwd)/clients/node"
+lock_sum="$(sha256sum "$node_dir/package-lock.json" | cut -d' ' -f1)"
+stamp="$node_dir/node_modules/.installed-from-lock"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
+  echo "install_deps: npm ci in clients/node"
+  (cd "$node_dir" && npm ci --silent --no-audit --no-fund --ignore-scripts >/dev/null)
+  echo "$lock_sum" > "$stamp"
 fi

@@ -13,6 +13,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "common/config_loader.h"
+#include "common/flags_usage.h"
 #include "common/game_catalog.h"
 #include "common/http_endpoint.h"
 #include "common/logging.h"
@@ -132,7 +133,23 @@ int Run() {
 }  // namespace
 }  // namespace statstracker
 
+constexpr char kUsage[] =
+    R"(consumes the game-event stream in Redis and applies each event
+exactly once to the game's leaderboards and player stats, through the scorers
+and stats handlers its config names; undecodable or failing events go to the
+dead-letter stream. Serves Prometheus /metrics. Runs until SIGINT/SIGTERM,
+then finishes the batch in hand and exits 0.
+
+usage: worker [--mode development|test|production] [--config FILE]
+              [--redis_host HOST] [--redis_port PORT]
+              [--consumer_name NAME] [--metrics_address HOST:PORT|off]
+
+The config is <config_dir>/<mode>.textproto (schema and defaults:
+proto/statstracker/v1/config.proto; README "Configuration reference");
+flags override its fields.)";
+
 int main(int argc, char** argv) {
+  statstracker::SetUpHelp(kUsage, __FILE__);
   absl::ParseCommandLine(argc, argv);
   return statstracker::Run();
 }

@@ -36,6 +36,8 @@ struct Gateway::Request {
   bool started = false;
   bool too_large = false;
   std::string body;
+  HeaderList cors_headers;   // added to every response (cors.h)
+  int preflight_status = 0;  // a CORS preflight: answer with this status
 };
 
 namespace {
@@ -142,16 +144,45 @@ absl::StatusOr<std::string> ResponseBytesToJson(
   return ResponseJson(*message, route.response_body);
 }
 
+// ---- CORS headers for every response (server/gateway/cors.h) ------------
+// Headers the CORS decision adds to each response of the request being
+// handled. libmicrohttpd calls Gateway::Handle on the connection's own
+// thread (thread per connection) and every response, streams included, is
+// queued inside that call, so a slot per thread, set for the call's
+// duration, reaches all of them without threading it through every Send.
+thread_local const HeaderList* response_headers_for_request = nullptr;
+
+class ResponseHeadersScope {
+ public:
+  explicit ResponseHeadersScope(const HeaderList* headers) {
+    response_headers_for_request = headers;
+  }
+  ~ResponseHeadersScope() { response_headers_for_request = nullptr; }
+};
+
+void AddRequestResponseHeaders(MHD_Response* response) {
+  if (response_headers_for_request == nullptr) return;
+  for (const auto& [k, v] : *response_headers_for_request) {
+    MHD_add_response_header(response, k.c_str(), v.c_str());
+  }
+}
+// ---- end CORS headers ------------------------------------------------------
+
+// `type` empty: no Content-Type (e.g. a 204).
 MHD_Result Send(
     MHD_Connection* c, int status, const std::string& type,
     const std::string& body,
     const std::vector<std::pair<std::string, std::string>>& headers = {}) {
   MHD_Response* response = MHD_create_response_from_buffer(
       body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
-  MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, type.c_str());
+  if (!type.empty()) {
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            type.c_str());
+  }
   for (const auto& [k, v] : headers) {
     MHD_add_response_header(response, k.c_str(), v.c_str());
   }
+  AddRequestResponseHeaders(response);
   MHD_Result ret = MHD_queue_response(c, status, response);
   MHD_destroy_response(response);
   return ret;
@@ -435,7 +466,21 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   auto routes = RouteTable::Build(options.descriptor_sets);
   if (!routes.ok()) return routes.status();
   gw->routes_ = *std::move(routes);
-  gw->openapi_ = BuildOpenApiJson(*gw->routes_, options.title, options.version);
+  OpenApiOptions openapi;
+  openapi.title = options.title;
+  openapi.version = options.version;
+  openapi.authenticated_services = options.authenticated_services;
+  gw->openapi_ = BuildOpenApiJson(*gw->routes_, openapi);
+  // CORS: every method served (static files and /openapi.json are GET and
+  // HEAD) and the request headers the gateway reads.
+  std::vector<std::string> methods = gw->routes_->Methods();
+  methods.insert(methods.end(), {"GET", "HEAD"});
+  std::vector<std::string> request_headers = options.forwarded_headers;
+  request_headers.insert(
+      request_headers.end(),
+      {"accept", "content-type", "grpc-timeout", "grpc-metadata-*"});
+  gw->cors_ = std::make_unique<CorsPolicy>(options.cors, std::move(methods),
+                                           std::move(request_headers));
   gw->stub_ = std::make_unique<grpc::GenericStub>(options.channel);
   gw->options_ = std::move(options);
 
@@ -494,8 +539,16 @@ int Gateway::Handle(void* connection, Request* request, const char* method,
                     const char* upload_data, size_t* upload_data_size) {
   auto* c = static_cast<MHD_Connection*>(connection);
   if (request == nullptr) return MHD_NO;
+  // CORS (cors.h): decided once per request from its headers; they go on
+  // every response, and a preflight is answered below once it is read.
+  ResponseHeadersScope cors_scope(&request->cors_headers);
   if (!request->started) {
     request->started = true;
+    CorsPolicy::Decision cors = cors_->Decide(
+        method, Header(c, "Origin"), Header(c, "Access-Control-Request-Method"),
+        Header(c, "Access-Control-Request-Headers"));
+    request->cors_headers = std::move(cors.headers);
+    if (cors.preflight) request->preflight_status = cors.status;
     uint64_t length = 0;
     std::string cl = Header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (!cl.empty() && absl::SimpleAtoi(cl, &length) &&
@@ -524,6 +577,10 @@ int Gateway::Handle(void* connection, Request* request, const char* method,
                      absl::StrCat("request body exceeds the limit of ",
                                   options_.max_request_bytes, " bytes"));
   }
+  // Answered once the request is read, so the connection stays open.
+  if (request->preflight_status != 0) {
+    return Send(c, request->preflight_status, "", "");
+  }
   return Dispatch(c, request, method);
 }
 
@@ -539,10 +596,12 @@ int Gateway::Dispatch(void* connection, Request* request,
   if (size_t h = path.find('#'); h != absl::string_view::npos) {
     path = path.substr(0, h);
   }
-  if (method == "GET" && path == "/openapi.json") {
+  // HEAD as GET: libmicrohttpd sends the headers and leaves out the body.
+  const bool get = method == "GET" || method == "HEAD";
+  if (get && path == "/openapi.json") {
     return Send(c, 200, "application/json", openapi_);
   }
-  if (method == "GET" && !options_.web_root.empty() &&
+  if (get && !options_.web_root.empty() &&
       (path == "/" || absl::StartsWith(path, "/web/"))) {
     return ServeStatic(
         c, path == "/" ? "index.html" : std::string(path.substr(5)));
@@ -567,8 +626,9 @@ int Gateway::Dispatch(void* connection, Request* request,
     params.emplace_back(PercentDecode(key, true), PercentDecode(value, true));
   }
   auto message = routes_->NewMessage(route.method->input_type());
-  if (absl::Status st = BuildRequest(route, match->bindings, params,
-                                     request->body, message.get());
+  if (absl::Status st =
+          BuildRequest(route, match->bindings, params, request->body,
+                       message.get(), options_.binding);
       !st.ok()) {
     return SendError(c, 400, 3, st.message());
   }
@@ -596,7 +656,8 @@ int Gateway::Dispatch(void* connection, Request* request,
   if (route.method->server_streaming()) {
     bool sse = absl::StrContains(Header(c, MHD_HTTP_HEADER_ACCEPT),
                                  "text/event-stream");
-    return CallStreaming(c, route, *message, std::move(context), sse);
+    return CallStreaming(c, route, *message, std::move(context), sse,
+                         /*head=*/method == "HEAD");
   }
   return CallUnary(c, route, *message, context.get());
 }
@@ -631,7 +692,7 @@ int Gateway::CallUnary(void* connection, const Route& route,
 int Gateway::CallStreaming(void* connection, const Route& route,
                            const Message& request,
                            std::unique_ptr<grpc::ClientContext> context,
-                           bool sse) {
+                           bool sse, bool head) {
   auto* c = static_cast<MHD_Connection*>(connection);
   auto stream = std::make_unique<Stream>();
   stream->context = std::move(context);
@@ -669,12 +730,20 @@ int Gateway::CallStreaming(void* connection, const Route& route,
     stream->pending = stream->ResultFrame();
   }
   const char* type = sse ? "text/event-stream" : "application/x-ndjson";
+  if (head) {
+    // HEAD: the stream's status and headers once it started, no body; the
+    // RPC is cancelled with `stream`. (libmicrohttpd 0.9.75 would still send
+    // a chunked terminator after a HEAD answered from a callback.)
+    return Send(c, 200, type, "",
+                {{MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache"}});
+  }
   MHD_Response* response = MHD_create_response_from_callback(
       MHD_SIZE_UNKNOWN, size_t{16} * 1024, &StreamReader, stream.release(),
       &StreamFree);
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, type);
   MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
   MHD_add_response_header(response, "X-Accel-Buffering", "no");
+  AddRequestResponseHeaders(response);
   MHD_Result ret = MHD_queue_response(c, 200, response);
   MHD_destroy_response(response);
   return ret;

@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "server/gateway/cors.h"
 #include "server/gateway/route_table.h"
 
 struct MHD_Daemon;
@@ -41,11 +42,19 @@ struct GatewayOptions {
   // The OpenAPI document's title and version.
   std::string title = "Stats Tracker API";
   std::string version = "v1";
+  // Services whose calls need `Authorization: Bearer <api key>`; the
+  // OpenAPI document puts a bearer security scheme on their operations.
+  std::vector<std::string> authenticated_services;
+  // Unknown JSON body fields: discarded unless rejected here.
+  BindingOptions binding;
+  // Browser origins allowed to call the gateway (CORS); none by default.
+  CorsOptions cors;
 };
 
-// The REST/JSON gateway: routes from the services' (statstracker.v1.http)
-// options, requests transcoded with protobuf's JSON mapping and sent through
-// `channel` as generic gRPC calls; GET /openapi.json; static files.
+// The REST/JSON gateway: routes from the services' google.api.http options,
+// requests transcoded with protobuf's JSON mapping and sent through
+// `channel` as generic gRPC calls; GET /openapi.json; static files; HEAD
+// for every GET; CORS preflights and headers (cors.h).
 //
 // HTTP comes from GNU libmicrohttpd (Debian's libmicrohttpd12), run with an
 // internal polling thread and a thread per connection: each request is
@@ -86,10 +95,12 @@ class Gateway {
                 grpc::ClientContext* context);
   int CallStreaming(void* connection, const Route& route,
                     const google::protobuf::Message& request,
-                    std::unique_ptr<grpc::ClientContext> context, bool sse);
+                    std::unique_ptr<grpc::ClientContext> context, bool sse,
+                    bool head);
 
   GatewayOptions options_;
   std::unique_ptr<RouteTable> routes_;
+  std::unique_ptr<CorsPolicy> cors_;
   std::unique_ptr<grpc::GenericStub> stub_;
   std::string openapi_;
   std::string address_;

@@ -58,9 +58,15 @@ std::string Comment(const D* d) {
   return std::string(absl::StripAsciiWhitespace(absl::StrJoin(lines, "\n")));
 }
 
+// The name of the API-key scheme in components.securitySchemes.
+constexpr char kBearerScheme[] = "bearerAuth";
+
 class Builder {
  public:
-  explicit Builder(const RouteTable& routes) : routes_(routes) {}
+  Builder(const RouteTable& routes, const OpenApiOptions& options)
+      : routes_(routes),
+        authenticated_(options.authenticated_services.begin(),
+                       options.authenticated_services.end()) {}
 
   std::string Build(const std::string& title, const std::string& version) {
     Value doc = Obj({{"openapi", Str("3.0.3")}});
@@ -101,6 +107,14 @@ class Builder {
       *Field(item, method) = Operation(route);
     }
     Value* components = Field(&doc, "components");
+    if (!authenticated_.empty()) {
+      *Field(Field(components, "securitySchemes"), kBearerScheme) =
+          Obj({{"type", Str("http")},
+               {"scheme", Str("bearer")},
+               {"description",
+                Str("An API key from the server's config (server.api_keys), "
+                    "sent as `Authorization: Bearer <key>`.")}});
+    }
     Value* schemas = Field(components, "schemas");
     *Field(schemas, "Status") = StatusSchema();
     while (!pending_.empty()) {
@@ -432,6 +446,18 @@ class Builder {
       *Field(Field(Field(ok, "content"), "application/json"), "schema") =
           result;
     }
+    if (authenticated_.count(method->service()->full_name())) {
+      Value requirement;
+      (*requirement.mutable_struct_value()->mutable_fields())[kBearerScheme]
+          .mutable_list_value();
+      *Field(&op, "security")->mutable_list_value()->add_values() = requirement;
+      Value* unauthenticated = Field(responses, "401");
+      *Field(unauthenticated, "description") =
+          Str("No API key, or not a bearer token (UNAUTHENTICATED); a key "
+              "that is not accepted gets 403 (PERMISSION_DENIED).");
+      *Field(Field(Field(unauthenticated, "content"), "application/json"),
+             "schema") = Ref("Status");
+    }
     Value* def = Field(responses, "default");
     *Field(def, "description") = Str(
         "An error; HTTP status from the gRPC code as grpc-gateway maps it.");
@@ -441,6 +467,7 @@ class Builder {
   }
 
   const RouteTable& routes_;
+  const std::set<std::string> authenticated_;
   std::map<std::string, const Descriptor*> messages_;
   std::map<std::string, const EnumDescriptor*> enums_;
   std::set<std::string> pending_;
@@ -448,9 +475,9 @@ class Builder {
 
 }  // namespace
 
-std::string BuildOpenApiJson(const RouteTable& routes, const std::string& title,
-                             const std::string& version) {
-  return Builder(routes).Build(title, version);
+std::string BuildOpenApiJson(const RouteTable& routes,
+                             const OpenApiOptions& options) {
+  return Builder(routes, options).Build(options.title, options.version);
 }
 
 }  // namespace gateway

@@ -26,9 +26,9 @@ using google::protobuf::Reflection;
 // The JSON parser's messages do not say which part of the request they were
 // in; callers prefix them.
 absl::Status ParseJson(absl::string_view json, Message* message,
-                       absl::string_view where) {
+                       absl::string_view where, bool reject_unknown = true) {
   google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
+  options.ignore_unknown_fields = !reject_unknown;
   auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), message,
       options);
@@ -202,7 +202,7 @@ absl::StatusOr<std::vector<const FieldDescriptor*>> ResolveFieldPath(
       }
     }
     if (f == nullptr) {
-      return absl::InvalidArgumentError(
+      return absl::NotFoundError(
           absl::StrCat("unknown field '", path, "' in ", type->full_name()));
     }
     if (i + 1 < parts.size() &&
@@ -265,8 +265,9 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
         const auto* method = service->method(m);
         // Options of a pool-built file are parsed with the generated
         // extension registry, so the linked-in extension is known.
-        if (!method->options().HasExtension(v1::http)) continue;
-        const v1::HttpRule& rule = method->options().GetExtension(v1::http);
+        if (!method->options().HasExtension(google::api::http)) continue;
+        const google::api::HttpRule& rule =
+            method->options().GetExtension(google::api::http);
         if (auto st = table->AddRule(method, rule, 0); !st.ok()) return st;
         for (int b = 0; b < rule.additional_bindings_size(); ++b) {
           if (auto st =
@@ -288,8 +289,8 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
 }
 
 absl::Status RouteTable::AddRule(
-    const google::protobuf::MethodDescriptor* method, const v1::HttpRule& rule,
-    int binding) {
+    const google::protobuf::MethodDescriptor* method,
+    const google::api::HttpRule& rule, int binding) {
   Route route;
   route.method = method;
   route.binding = binding;
@@ -297,27 +298,27 @@ absl::Status RouteTable::AddRule(
       absl::StrCat("/", method->service()->full_name(), "/", method->name());
   std::string pattern;
   switch (rule.pattern_case()) {
-    case v1::HttpRule::kGet:
+    case google::api::HttpRule::kGet:
       route.http_method = "GET";
       pattern = rule.get();
       break;
-    case v1::HttpRule::kPut:
+    case google::api::HttpRule::kPut:
       route.http_method = "PUT";
       pattern = rule.put();
       break;
-    case v1::HttpRule::kPost:
+    case google::api::HttpRule::kPost:
       route.http_method = "POST";
       pattern = rule.post();
       break;
-    case v1::HttpRule::kDelete:
+    case google::api::HttpRule::kDelete:
       route.http_method = "DELETE";
       pattern = rule.delete_();
       break;
-    case v1::HttpRule::kPatch:
+    case google::api::HttpRule::kPatch:
       route.http_method = "PATCH";
       pattern = rule.patch();
       break;
-    case v1::HttpRule::kCustom:
+    case google::api::HttpRule::kCustom:
       route.http_method = absl::AsciiStrToUpper(rule.custom().kind());
       pattern = rule.custom().path();
       break;
@@ -363,8 +364,10 @@ absl::StatusOr<RouteTable::Match> RouteTable::Find(
     std::vector<std::string>* allowed) const {
   Match match;
   std::set<std::string> methods;
+  // HEAD is GET without the body (RFC 9110 9.3.2).
+  const absl::string_view routed = http_method == "HEAD" ? "GET" : http_method;
   for (const Route& route : routes_) {
-    if (route.http_method == http_method) {
+    if (route.http_method == routed) {
       if (route.path.Match(path, &match.bindings)) {
         match.route = &route;
         return match;
@@ -378,10 +381,18 @@ absl::StatusOr<RouteTable::Match> RouteTable::Find(
     return absl::NotFoundError(
         absl::StrCat("no route for ", http_method, " ", path));
   }
+  if (methods.count("GET")) methods.insert("HEAD");
   if (allowed != nullptr) allowed->assign(methods.begin(), methods.end());
   return absl::FailedPreconditionError(
       absl::StrCat("method ", http_method, " not allowed for ", path,
                    "; allowed: ", absl::StrJoin(methods, ", ")));
+}
+
+std::vector<std::string> RouteTable::Methods() const {
+  std::set<std::string> methods;
+  for (const Route& route : routes_) methods.insert(route.http_method);
+  if (methods.count("GET")) methods.insert("HEAD");
+  return {methods.begin(), methods.end()};
 }
 
 absl::Status RouteTable::BinaryToJson(
@@ -405,14 +416,16 @@ std::unique_ptr<Message> RouteTable::NewMessage(const Descriptor* type) const {
 absl::Status BuildRequest(
     const Route& route, const PathTemplate::Bindings& bindings,
     const std::vector<std::pair<std::string, std::string>>& query,
-    absl::string_view body, Message* request) {
+    absl::string_view body, Message* request, const BindingOptions& options) {
+  const bool reject_unknown = options.reject_unknown_body_fields;
   const Descriptor* type = request->GetDescriptor();
   std::vector<std::string> bound;
   // 1. The body.
   if (route.body == "*") {
     bound.push_back("*");
     if (!absl::StripAsciiWhitespace(body).empty()) {
-      if (auto st = ParseJson(body, request, "request body"); !st.ok()) {
+      if (auto st = ParseJson(body, request, "request body", reject_unknown);
+          !st.ok()) {
         return st;
       }
     }
@@ -424,7 +437,8 @@ absl::Status BuildRequest(
       // scalar) takes the body with the standard JSON mapping.
       if (auto st = ParseJson(
               absl::StrCat("{\"", f->json_name(), "\":", body, "}"), request,
-              absl::StrCat("request body (field ", route.body, ")"));
+              absl::StrCat("request body (field ", route.body, ")"),
+              reject_unknown);
           !st.ok()) {
         return st;
       }
@@ -453,6 +467,9 @@ absl::Status BuildRequest(
   std::set<std::string> seen_singular;
   for (const auto& [name, value] : query) {
     auto fields = ResolveFieldPath(type, name);
+    // No such field: ignored, as grpc-gateway v2 does (cache-busters,
+    // tracking parameters, fields of a newer API version).
+    if (absl::IsNotFound(fields.status())) continue;
     if (!fields.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "query parameter '", name, "': ", fields.status().message()));

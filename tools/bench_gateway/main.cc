@@ -33,6 +33,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/flags_usage.h"
 #include "common/keys.h"
 #include "grpcpp/grpcpp.h"
 #include "statstracker/v1/leaderboard.grpc.pb.h"
@@ -256,7 +257,17 @@ int Run() {
 }  // namespace
 }  // namespace statstracker
 
+constexpr char kUsage[] =
+    R"(benchmarks the REST gateway with wrk (top-10 and
+around-player routes) beside the same queries over gRPC, on one private
+redis-server + server with a --players board. Not a test; figures go to
+BENCHMARKS.md.
+
+usage: bazel run -c opt //tools/bench_gateway -- [--players N] [--seconds S]
+           [--connections N] [--wrk_threads N])";
+
 int main(int argc, char** argv) {
+  statstracker::SetUpHelp(kUsage, __FILE__);
   absl::ParseCommandLine(argc, argv);
   return statstracker::Run();
 }

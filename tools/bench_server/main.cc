@@ -29,6 +29,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/flags_usage.h"
 #include "common/keys.h"
 #include "grpcpp/grpcpp.h"
 #include "server/board_queries.h"
@@ -235,7 +236,17 @@ int Run() {
 }  // namespace
 }  // namespace statstracker
 
+constexpr char kUsage[] =
+    R"(benchmarks the query server's top-10 and around-player
+RPCs on a --players board with --clients concurrent gRPC clients, beside
+redis-benchmark replaying the same Redis commands in the same run. Not a
+test; figures go to BENCHMARKS.md.
+
+usage: bazel run -c opt //tools/bench_server -- [--players N] [--seconds S]
+           [--clients N] [--redis_requests N])";
+
 int main(int argc, char** argv) {
+  statstracker::SetUpHelp(kUsage, __FILE__);
   absl::ParseCommandLine(argc, argv);
   return statstracker::Run();
 }

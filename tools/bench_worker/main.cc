@@ -36,6 +36,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/flags_usage.h"
 #include "tests/redis_server.h"
 #include "tests/server_stack.h"
 #include "tests/worker_test_util.h"
@@ -215,7 +216,17 @@ void Run() {
 }  // namespace testing
 }  // namespace statstracker
 
+constexpr char kUsage[] =
+    R"(measures the worker's throughput (best-score and Elo
+scenarios, --events each) from a private redis-server, next to the rate
+Redis alone sustains for the same commands (redis-benchmark, pipelined).
+Not a test; figures go to BENCHMARKS.md.
+
+usage: bazel run -c opt //tools/bench_worker -- [--events N] [--batch_size N]
+           [--pipeline N] [--redis_requests N])";
+
 int main(int argc, char** argv) {
+  statstracker::SetUpHelp(kUsage, __FILE__);
   absl::ParseCommandLine(argc, argv);
   statstracker::testing::Run();
   return 0;

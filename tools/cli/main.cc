@@ -26,6 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/config_loader.h"
+#include "common/flags_usage.h"
 #include "common/game_catalog.h"
 #include "common/keys.h"
 #include "common/redis_client.h"
@@ -35,6 +36,7 @@
 #include "proto/statstracker/examples/racing/v1/racing.pb.h"
 #include "proto/statstracker/v1/admin.grpc.pb.h"
 #include "proto/statstracker/v1/leaderboard.grpc.pb.h"
+#include "proto/statstracker/v1/plugin_params.pb.h"
 #include "proto/statstracker/v1/stats.grpc.pb.h"
 #include "tools/cli/event_reader.h"
 #include "tools/cli/layout_migration.h"
@@ -133,12 +135,31 @@ std::string JsonString(absl::string_view s) {
   return out + "\"";
 }
 
-std::string ToJson(const google::protobuf::Message& message) {
+// The message in protobuf's JSON mapping. Fails for a google.protobuf.Any
+// of a type this binary does not link (e.g. a game's own plugin
+// parameters): the printer cannot decode it.
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
-  google::protobuf::util::MessageToJsonString(message, &out, options);
+  auto status =
+      google::protobuf::util::MessageToJsonString(message, &out, options);
+  if (!status.ok()) {
+    return absl::InternalError(absl::StrCat(
+        "cannot print ", message.GetDescriptor()->name(),
+        " as JSON: ", std::string(status.message()),
+        " (a type inside an Any that the CLI does not link: add its proto "
+        "to //tools/cli:stats, as README \"Adding a plugin\" says)"));
+  }
   return out;
+}
+
+// One line of JSON for --json, or the error saying why not.
+absl::Status PrintJson(const google::protobuf::Message& message) {
+  absl::StatusOr<std::string> json = ToJson(message);
+  if (!json.ok()) return json.status();
+  std::cout << *json << "\n";
+  return absl::OkStatus();
 }
 
 absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
@@ -347,8 +368,7 @@ absl::Status Boards(const std::vector<std::string>& args) {
                "ListLeaderboards");
   if (!s.ok()) return s;
   if (absl::GetFlag(FLAGS_json)) {
-    std::cout << ToJson(response) << "\n";
-    return absl::OkStatus();
+    return PrintJson(response);
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& info : response.leaderboards()) {
@@ -379,8 +399,7 @@ absl::Status Top(const std::vector<std::string>& args) {
   s = FromGrpc(stub->ListEntries(&context, request, &response), "ListEntries");
   if (!s.ok()) return s;
   if (absl::GetFlag(FLAGS_json)) {
-    std::cout << ToJson(response) << "\n";
-    return absl::OkStatus();
+    return PrintJson(response);
   }
   std::cout << args[0] << "/" << args[1] << PeriodText(response.period())
             << "\n";
@@ -409,8 +428,7 @@ absl::Status Around(const std::vector<std::string>& args) {
                "ListEntriesAroundPlayer");
   if (!s.ok()) return s;
   if (absl::GetFlag(FLAGS_json)) {
-    std::cout << ToJson(response) << "\n";
-    return absl::OkStatus();
+    return PrintJson(response);
   }
   PrintEntries(response.entries(), args[2]);
   return absl::OkStatus();
@@ -432,8 +450,7 @@ absl::Status Rank(const std::vector<std::string>& args) {
                "GetPlayerRank");
   if (!s.ok()) return s;
   if (absl::GetFlag(FLAGS_json)) {
-    std::cout << ToJson(response) << "\n";
-    return absl::OkStatus();
+    return PrintJson(response);
   }
   google::protobuf::RepeatedPtrField<v1::LeaderboardEntry> one;
   *one.Add() = response.entry();
@@ -463,8 +480,7 @@ absl::Status Friends(const std::vector<std::string>& args) {
                "ListEntriesForPlayers");
   if (!s.ok()) return s;
   if (absl::GetFlag(FLAGS_json)) {
-    std::cout << ToJson(response) << "\n";
-    return absl::OkStatus();
+    return PrintJson(response);
   }
   PrintEntries(response.entries(), "");
   if (response.missing_player_ids_size() > 0) {
@@ -488,12 +504,9 @@ absl::Status Count(const std::vector<std::string>& args) {
   s = FromGrpc(stub->CountEntries(&context, request, &response),
                "CountEntries");
   if (!s.ok()) return s;
-  if (absl::GetFlag(FLAGS_json)) {
-    std::cout << ToJson(response) << "\n";
-  } else {
-    std::cout << response.count() << " ranked players"
-              << PeriodText(response.period()) << "\n";
-  }
+  if (absl::GetFlag(FLAGS_json)) return PrintJson(response);
+  std::cout << response.count() << " ranked players"
+            << PeriodText(response.period()) << "\n";
   return absl::OkStatus();
 }
 
@@ -501,7 +514,7 @@ std::string StatText(const v1::StatValue& v) {
   if (v.value_case() == v1::StatValue::kDoubleValue) {
     return FormatNumber(v.double_value());
   }
-  std::string json = ToJson(v);
+  std::string json = ToJson(v).value_or("");  // no Any: always printable
   // {"intValue":"3"} -> 3 : the table shows just the value.
   size_t colon = json.find(':');
   if (colon == std::string::npos) return json;
@@ -529,8 +542,7 @@ absl::Status Stats(const std::vector<std::string>& args) {
                  "GetPlayerStats");
     if (!s.ok()) return s;
     if (absl::GetFlag(FLAGS_json)) {
-      std::cout << ToJson(response) << "\n";
-      return absl::OkStatus();
+      return PrintJson(response);
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& [name, value] : response.stats().stats()) {
@@ -555,8 +567,7 @@ absl::Status Stats(const std::vector<std::string>& args) {
                "BatchGetPlayerStats");
   if (!s.ok()) return s;
   if (absl::GetFlag(FLAGS_json)) {
-    std::cout << ToJson(response) << "\n";
-    return absl::OkStatus();
+    return PrintJson(response);
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& player : response.players()) {
@@ -626,7 +637,10 @@ absl::Status DeadLetterList(RedisConnection* conn) {
       v1::GameEvent event;
       if (const std::string* raw = e.Field(field);
           raw && event.ParseFromString(*raw)) {
-        parts.push_back("\"event\":" + ToJson(event));
+        // Left out when its custom payload is of a type the CLI lacks.
+        if (auto json = ToJson(event); json.ok()) {
+          parts.push_back("\"event\":" + *json);
+        }
       }
       items.push_back("{" + absl::StrJoin(parts, ",") + "}");
     }
@@ -872,14 +886,16 @@ absl::Status Run(const std::vector<std::string>& argv) {
 }  // namespace statstracker
 
 int main(int argc, char** argv) {
-  // Message types `publish` can read inside GameEvent.custom (an Any) in
-  // JSON or text: referencing them keeps the linker from dropping their
-  // descriptors. Add a game's own event types here.
+  // Message types inside an Any that the CLI reads or prints as JSON:
+  // GameEvent.custom for `publish`, LeaderboardConfig.params for `boards
+  // --json`. Referencing one message of a file keeps the linker from
+  // dropping that file's descriptors. Add a game's own types here.
   const google::protobuf::Message* custom_event_types[] = {
       &statstracker::examples::racing::v1::LapCompleted::default_instance(),
+      &statstracker::v1::BestScoreParams::default_instance(),
   };
   (void)custom_event_types;
-  absl::SetProgramUsageMessage(statstracker::cli::kUsage);
+  statstracker::SetUpHelp(statstracker::cli::kUsage, __FILE__);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   absl::Status status = statstracker::cli::Run(args);

@@ -27,6 +27,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/flags_usage.h"
 #include "common/redis_client.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
@@ -343,7 +344,21 @@ int Main() {
 }  // namespace
 }  // namespace statstracker
 
+constexpr char kUsage[] =
+    R"(publishes --events GameEvents (scores to --score_game, matches
+to --match_game, --match_ratio of them) to the Redis event stream at --rate
+(0: as fast as possible), then reports the publish rate, the processing rate
+(until the consumer group has drained) and, with --server, end-to-end lag
+percentiles from probe players polled with GetPlayerRank.
+
+usage: loadgen [--events N] [--rate EVENTS_PER_S] [--players N]
+               [--redis_port PORT] [--server HOST:PORT] [--seed N]
+
+Run it against a second local stack to keep the demo boards clean
+(README "Load generator"; figures in BENCHMARKS.md).)";
+
 int main(int argc, char** argv) {
+  statstracker::SetUpHelp(kUsage, __FILE__);
   absl::ParseCommandLine(argc, argv);
   return statstracker::Main();
 }

@@ -128,9 +128,12 @@ absl::StatusOr<bool> HttpConnection::NextChunk() {
   return true;
 }
 
-absl::StatusOr<HttpResponse> HttpConnection::ReadResponse() {
+absl::StatusOr<HttpResponse> HttpConnection::ReadResponse(bool head) {
   auto r = ReadHead();
   if (!r.ok()) return r;
+  // No body after a HEAD request, a 204 or a 304 (RFC 9112 6.3), whatever
+  // Content-Length or Transfer-Encoding say.
+  if (head || r->status == 204 || r->status == 304) return r;
   if (r->header("transfer-encoding") == "chunked") {
     stream_body_.clear();
     while (true) {
@@ -173,7 +176,7 @@ absl::StatusOr<HttpResponse> HttpConnection::Request(const std::string& method,
   }
   absl::StrAppend(&req, "\r\n", body);
   if (auto st = WriteRaw(req); !st.ok()) return st;
-  return ReadResponse();
+  return ReadResponse(/*head=*/method == "HEAD");
 }
 
 absl::StatusOr<HttpResponse> HttpConnection::StartStream(

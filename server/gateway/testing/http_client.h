@@ -51,7 +51,8 @@ class HttpConnection {
 
   // Writes raw bytes (for malformed or chunked requests).
   absl::Status WriteRaw(const std::string& bytes);
-  absl::StatusOr<HttpResponse> ReadResponse();
+  // Reads one response; `head`: it answers a HEAD request (no body).
+  absl::StatusOr<HttpResponse> ReadResponse(bool head = false);
 
   void Close();
 

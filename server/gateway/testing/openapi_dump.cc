@@ -14,7 +14,9 @@ int main() {
     std::cerr << routes.status() << std::endl;
     return 1;
   }
-  std::cout << BuildOpenApiJson(**routes, "Stats Tracker API", "v1")
-            << std::endl;
+  // As the server documents it by default: AdminService needs an API key.
+  OpenApiOptions options;
+  options.authenticated_services = {"statstracker.v1.AdminService"};
+  std::cout << BuildOpenApiJson(**routes, options) << std::endl;
   return 0;
 }
