@@ -18,6 +18,7 @@
 #include "common/layout_version.h"
 #include "common/logging.h"
 #include "common/redis_client.h"
+#include "common/redis_config.h"
 #include "server/gateway/gateway.h"  // REST gateway (gateway helper)
 #include "server/query_server.h"
 
@@ -48,9 +49,7 @@ int Fail(const absl::Status& status) {
 }
 
 absl::Status CheckLayoutIfReachable(const v1::StatsTrackerConfig& config) {
-  auto conn =
-      RedisConnection::Connect(config.redis().host(), config.redis().port(),
-                               absl::Seconds(2), config.redis().password());
+  auto conn = RedisConnection::Connect(RedisTargetFromConfig(config.redis()));
   if (!conn.ok()) return absl::OkStatus();
   absl::Status status = CheckLayout(conn->get(), config);
   return absl::IsFailedPrecondition(status) ? status : absl::OkStatus();
