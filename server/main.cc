@@ -29,6 +29,9 @@ ABSL_FLAG(std::string, config, "",
           "Explicit config file; overrides --mode and --config_dir");
 ABSL_FLAG(std::string, redis_host, "", "Overrides redis.host");
 ABSL_FLAG(int, redis_port, 0, "Overrides redis.port when > 0");
+ABSL_FLAG(int, stream_partitions, 0,
+          "Overrides stream.partitions when > 0 (producers, workers and "
+          "servers must agree)");
 ABSL_FLAG(std::string, grpc_address, "",
           "Overrides server.grpc_address (host:port; port 0 picks a free one)");
 ABSL_FLAG(std::string, http_address, "",
@@ -61,6 +64,10 @@ int Run() {
       mode, absl::GetFlag(FLAGS_config_dir), absl::GetFlag(FLAGS_config),
       absl::GetFlag(FLAGS_redis_host), absl::GetFlag(FLAGS_redis_port));
   if (!config.ok()) return Fail(config.status());
+  if (absl::GetFlag(FLAGS_stream_partitions) > 0) {
+    config->mutable_stream()->set_partitions(
+        absl::GetFlag(FLAGS_stream_partitions));
+  }
   v1::ServerConfig* sc = config->mutable_server();
   if (!absl::GetFlag(FLAGS_grpc_address).empty()) {
     sc->set_grpc_address(absl::GetFlag(FLAGS_grpc_address));

@@ -27,6 +27,9 @@ ABSL_FLAG(std::string, config, "",
           "Explicit config file; overrides --mode and --config_dir");
 ABSL_FLAG(std::string, redis_host, "", "Overrides redis.host");
 ABSL_FLAG(int, redis_port, 0, "Overrides redis.port when > 0");
+ABSL_FLAG(int, stream_partitions, 0,
+          "Overrides stream.partitions when > 0 (producers, workers and "
+          "servers must agree)");
 ABSL_FLAG(std::string, consumer_name, "",
           "Overrides worker.consumer_name (default <hostname>-<pid>)");
 ABSL_FLAG(std::string, metrics_address, "",
@@ -51,6 +54,10 @@ int Run() {
       mode, absl::GetFlag(FLAGS_config_dir), absl::GetFlag(FLAGS_config),
       absl::GetFlag(FLAGS_redis_host), absl::GetFlag(FLAGS_redis_port));
   if (!config.ok()) return Fail(config.status());
+  if (absl::GetFlag(FLAGS_stream_partitions) > 0) {
+    config->mutable_stream()->set_partitions(
+        absl::GetFlag(FLAGS_stream_partitions));
+  }
   v1::WorkerConfig* wc = config->mutable_worker();
   if (!absl::GetFlag(FLAGS_consumer_name).empty()) {
     wc->set_consumer_name(absl::GetFlag(FLAGS_consumer_name));

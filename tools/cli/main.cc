@@ -30,6 +30,7 @@
 #include "common/game_catalog.h"
 #include "common/keys.h"
 #include "common/redis_client.h"
+#include "common/stream_partitions.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
@@ -51,6 +52,9 @@ ABSL_FLAG(std::string, field, "event", "stream entry field with the event");
 ABSL_FLAG(std::string, group, "statstracker-workers", "consumer group");
 ABSL_FLAG(std::string, dead_letter, "statstracker:events:dead",
           "dead-letter stream key");
+ABSL_FLAG(int, partitions, 1,
+          "stream.partitions of the deployment: publish puts each event on "
+          "its game's partition; stream-key, lag use them all");
 ABSL_FLAG(std::string, producer_id, "",
           "publish: producer id set on events without one (default "
           "stats-cli-<host>-<pid>); with --producer_epoch, publishing the "
@@ -98,6 +102,7 @@ operations (Redis, --redis_host/--redis_port)
   deadletter list                dead-lettered entries with reasons (--limit)
   deadletter requeue ID...|all   move entries back to the event stream
   lag                            consumer group lag, pending and consumers
+  stream-key GAME                the stream a game's events go to (--partitions)
   migrate --config FILE          convert data of an older storage layout in
                                  place (stop workers and servers first)
 --json prints JSON for scripts. Run with --helpfull for every flag.
@@ -205,6 +210,23 @@ absl::Status NeedArgs(const std::vector<std::string>& args, size_t n,
 
 // ---------------------------------------------------------------- publish
 
+// The stream names the flags give (--stream, --dead_letter, --partitions).
+v1::StreamConfig StreamFromFlags() {
+  v1::StreamConfig stream;
+  stream.set_key(absl::GetFlag(FLAGS_stream));
+  stream.set_dead_letter_key(absl::GetFlag(FLAGS_dead_letter));
+  stream.set_partitions(std::max(1, absl::GetFlag(FLAGS_partitions)));
+  return stream;
+}
+
+// `stats stream-key GAME`: where a producer XADDs the game's events.
+absl::Status StreamKey(const std::vector<std::string>& args) {
+  auto status = NeedArgs(args, 1, "stream-key GAME");
+  if (!status.ok()) return status;
+  std::cout << StreamKeyForGame(StreamFromFlags(), args[0]) << "\n";
+  return absl::OkStatus();
+}
+
 // The CLI is an idempotent producer (events.proto, ProducerSequence):
 // events without producer fields get --producer_id, --producer_epoch and
 // their 1-based position in the input as sequence.
@@ -273,12 +295,13 @@ absl::Status Publish(const std::vector<std::string>& args) {
   } else {
     auto conn = ConnectRedis();
     if (!conn.ok()) return conn.status();
+    const v1::StreamConfig stream = StreamFromFlags();
     for (size_t i = 0; i < events->size(); i += batch) {
       std::vector<std::vector<std::string>> commands;
       for (size_t j = i; j < std::min(events->size(), i + batch); ++j) {
-        commands.push_back({"XADD", absl::GetFlag(FLAGS_stream), "*",
-                            absl::GetFlag(FLAGS_field),
-                            (*events)[j].SerializeAsString()});
+        commands.push_back(
+            {"XADD", StreamKeyForGame(stream, (*events)[j].game_id()), "*",
+             absl::GetFlag(FLAGS_field), (*events)[j].SerializeAsString()});
       }
       auto replies = (*conn)->Pipeline(commands);
       if (!replies.ok()) return replies.status();
@@ -742,11 +765,12 @@ absl::Status DeadLetterRequeue(RedisConnection* conn,
   return absl::OkStatus();
 }
 
-absl::Status Lag(RedisConnection* conn) {
-  const std::string stream = absl::GetFlag(FLAGS_stream);
+// The lag report of one stream partition.
+absl::Status LagOf(RedisConnection* conn, const std::string& stream,
+                   const std::string& dead_letters) {
   auto len = conn->Command({"XLEN", stream});
   if (!len.ok()) return len.status();
-  auto dead_len = conn->Command({"XLEN", absl::GetFlag(FLAGS_dead_letter)});
+  auto dead_len = conn->Command({"XLEN", dead_letters});
   if (!dead_len.ok()) return dead_len.status();
   auto groups = conn->Command({"XINFO", "GROUPS", stream});
   if (!groups.ok()) return groups.status();
@@ -802,6 +826,18 @@ absl::Status Lag(RedisConnection* conn) {
   } else {
     std::cout << FormatTable(
         {"GROUP", "CONSUMERS", "PENDING", "LAG", "LAST DELIVERED"}, rows);
+  }
+  return absl::OkStatus();
+}
+
+// `stats lag`: every partition (one JSON object per line with --json).
+absl::Status Lag(RedisConnection* conn) {
+  const v1::StreamConfig stream = StreamFromFlags();
+  const std::vector<std::string> keys = AllStreamKeys(stream);
+  const std::vector<std::string> dead = AllDeadLetterKeys(stream);
+  for (size_t p = 0; p < keys.size(); ++p) {
+    absl::Status status = LagOf(conn, keys[p], dead[p]);
+    if (!status.ok()) return status;
   }
   return absl::OkStatus();
 }
@@ -862,6 +898,7 @@ absl::Status Run(const std::vector<std::string>& argv) {
   if (command == "count") return Count(args);
   if (command == "stats") return Stats(args);
   if (command == "migrate") return Migrate();
+  if (command == "stream-key") return StreamKey(args);
   if (command == "deadletter" || command == "lag") {
     auto conn = ConnectRedis();
     if (!conn.ok()) return conn.status();
