@@ -132,7 +132,9 @@ class Glicko2Scorer : public Scorer {
   Glicko2Scorer(const Rating& initial, double tau)
       : initial_(initial), tau_(tau) {}
 
-  std::vector<std::string> AuxNames() const override { return {kDeviation, kVolatility}; }
+  std::vector<std::string> AuxNames() const override {
+    return {kDeviation, kVolatility};
+  }
 
   std::vector<std::string> PlayersToRead(
       const v1::GameEvent& event) const override {
@@ -171,6 +173,15 @@ class Glicko2Scorer : public Scorer {
           }
         }
         const Rating after = Update(before[i], games, tau_);
+        // Extreme stored values (a rating near the largest double) must not
+        // turn into infinity or NaN on the board.
+        for (double value : {after.rating, after.deviation, after.volatility}) {
+          absl::Status finite =
+              plugins::CheckFinite(absl::StrCat("match_completed.participants[",
+                                                i, "]: the new rating"),
+                                   value);
+          if (!finite.ok()) return finite;
+        }
         ScoreChange change;
         change.player_id = match.participants(i).player_id();
         change.state.score = after.rating;
