@@ -4,6 +4,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -13,6 +14,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/admin_service.h"
 #include "server/api_key_auth.h"
+#include "server/checked_service.h"
 #include "server/health_checker.h"
 #include "server/leaderboard_service.h"
 #include "server/redis_pool.h"
@@ -72,6 +74,8 @@ class QueryServer {
   std::unique_ptr<LeaderboardServiceImpl> leaderboards_;
   std::unique_ptr<PlayerStatsServiceImpl> stats_;
   std::unique_ptr<AdminServiceImpl> admin_;
+  // What gRPC serves: the services above behind the request edge.
+  std::vector<std::unique_ptr<CheckedService>> checked_services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<RedisHealthChecker> health_;
   std::unique_ptr<HttpEndpoint> metrics_http_;
