@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -382,6 +383,18 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
                                         server.watch_min_interval());
       !s.ok()) {
     return s;
+  }
+  const v1::HttpLimits& http = server.http_limits();
+  for (const auto& [field, d] :
+       {std::pair<const char*, const Duration*>{
+            "server.http_limits.header_timeout", &http.header_timeout()},
+        {"server.http_limits.idle_timeout", &http.idle_timeout()}}) {
+    if (absl::Status s = CheckNonNegative(field, *d); !s.ok()) return s;
+  }
+  if (http.threads() > 64) {
+    return Invalid(
+        "server.http_limits.threads",
+        absl::StrCat("must be 0 (default 2) to 64, got ", http.threads()));
   }
 
   // Logging.

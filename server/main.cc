@@ -39,6 +39,27 @@ ABSL_FLAG(std::string, web_root, "server/web",
 namespace statstracker {
 namespace {
 
+// ServerConfig.http_limits onto the HTTP front's options (0 = default).
+void ApplyHttpLimits(const v1::HttpLimits& limits,
+                     gateway::HttpFrontOptions* http) {
+  if (limits.max_connections() > 0) {
+    http->max_connections = limits.max_connections();
+  }
+  if (limits.max_connections_per_client() > 0) {
+    http->max_connections_per_client = limits.max_connections_per_client();
+  }
+  auto duration = [](const google::protobuf::Duration& d) {
+    return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+  };
+  if (duration(limits.header_timeout()) > absl::ZeroDuration()) {
+    http->header_timeout = duration(limits.header_timeout());
+  }
+  if (duration(limits.idle_timeout()) > absl::ZeroDuration()) {
+    http->idle_timeout = duration(limits.idle_timeout());
+  }
+  if (limits.threads() > 0) http->threads = static_cast<int>(limits.threads());
+}
+
 int Fail(const absl::Status& status) {
   std::cerr << "server: " << status << std::endl;
   return 1;
@@ -99,6 +120,7 @@ int Run() {
         (*server)->grpc_server()->InProcessChannel(grpc::ChannelArguments());
     gateway_options.web_root = absl::GetFlag(FLAGS_web_root);
     gateway_options.max_request_bytes = sc->max_request_bytes();
+    ApplyHttpLimits(sc->http_limits(), &gateway_options.http);
     auto started = gateway::Gateway::Start(std::move(gateway_options));
     if (!started.ok()) return Fail(started.status());
     rest_gateway = *std::move(started);
