@@ -2,6 +2,8 @@
 # Every quality gate, in the order CI runs them (.ci/run calls this script):
 #   tests     tools/test.sh                   every test, normal build
 #   asan      tools/test.sh --config=asan     every test under ASan + UBSan
+#   fuzz      tools/fuzz.sh                   each libFuzzer target 20 s, two at
+#                                             a time (STATS_FUZZ_SECONDS)
 #   lint      tools/lint.sh                   clang-format + clang-tidy
 #   coverage  tools/coverage.sh               reported (total printed), not gated
 # Prints one line per gate and ends with "N passed, N failed" summed over the
@@ -35,6 +37,15 @@ run_tests tests
 # Only what the tests need: the benchmarks and load generator are not rebuilt.
 run_tests asan --config=asan --build_tests_only
 
+echo "=== gate: fuzz ($(date -u +%H:%M:%S))"
+start=$SECONDS
+if bash tools/fuzz.sh --seconds "${STATS_FUZZ_SECONDS:-20}"; then
+  result[fuzz]="ok"
+else
+  result[fuzz]="FAILED"; failed_gates+=(fuzz)
+fi
+result[fuzz]+=" ($((SECONDS - start))s)"
+
 echo "=== gate: lint ($(date -u +%H:%M:%S))"
 start=$SECONDS
 if bash tools/lint.sh; then result[lint]="ok"; else result[lint]="FAILED"; failed_gates+=(lint); fi
@@ -48,7 +59,7 @@ if [ "${STATS_SKIP_COVERAGE:-0}" != 1 ]; then
 fi
 
 echo "=== gates"
-for gate in tests asan lint coverage; do
+for gate in tests asan fuzz lint coverage; do
   [ -n "${result[$gate]:-}" ] && printf '%-9s %s\n' "$gate" "${result[$gate]}"
 done
 if [ "${#failed_gates[@]}" -gt 0 ]; then

@@ -25,6 +25,7 @@
 #include "server/gateway/api_descriptor_set.h"
 #include "server/gateway/json_errors.h"
 #include "server/gateway/openapi.h"
+#include "server/gateway/request_target.h"
 
 namespace statstracker {
 namespace gateway {
@@ -365,15 +366,8 @@ Gateway::~Gateway() {
 
 void Gateway::Handle(HttpRequest request,
                      std::shared_ptr<HttpExchange> exchange) {
-  absl::string_view uri = request.target;
-  absl::string_view path = uri, query;
-  if (size_t q = uri.find('?'); q != absl::string_view::npos) {
-    path = uri.substr(0, q);
-    query = uri.substr(q + 1);
-  }
-  if (size_t h = path.find('#'); h != absl::string_view::npos) {
-    path = path.substr(0, h);
-  }
+  RequestTarget target = ParseRequestTarget(request.target);
+  const std::string& path = target.path;
   const std::string& method = request.method;
   if (method == "GET" && path == "/openapi.json") {
     exchange->Respond(JsonResponse(openapi_));
@@ -381,8 +375,7 @@ void Gateway::Handle(HttpRequest request,
   }
   if (method == "GET" && !options_.web_root.empty() &&
       (path == "/" || absl::StartsWith(path, "/web/"))) {
-    ServeStatic(path == "/" ? "index.html" : std::string(path.substr(5)),
-                exchange.get());
+    ServeStatic(path == "/" ? "index.html" : path.substr(5), exchange.get());
     return;
   }
   std::vector<std::string> allowed;
@@ -406,17 +399,9 @@ void Gateway::Handle(HttpRequest request,
   }
   const Route& route = *match->route;
 
-  std::vector<std::pair<std::string, std::string>> params;
-  for (absl::string_view part : absl::StrSplit(query, '&', absl::SkipEmpty())) {
-    size_t eq = part.find('=');
-    absl::string_view key = part.substr(0, eq);
-    absl::string_view value =
-        eq == absl::string_view::npos ? "" : part.substr(eq + 1);
-    params.emplace_back(PercentDecode(key, true), PercentDecode(value, true));
-  }
   auto message = routes_->NewMessage(route.method->input_type());
-  absl::Status built =
-      BuildRequest(route, match->bindings, params, request.body, message.get());
+  absl::Status built = BuildRequest(route, match->bindings, target.query,
+                                    request.body, message.get());
   // Path, query and JSON strings are bytes until here: a value that is not
   // UTF-8 (%ff) is the client's mistake, named before it reaches gRPC.
   if (built.ok()) built = CheckUtf8Strings(*message);
