@@ -22,7 +22,7 @@ std::string ByteBufferBytes(const grpc::ByteBuffer& buffer) {
 grpc::ByteBuffer SerializeToByteBuffer(
     const google::protobuf::MessageLite& message) {
   std::string bytes = message.SerializeAsString();
-  grpc::Slice slice(std::move(bytes));
+  grpc::Slice slice(bytes);
   return grpc::ByteBuffer(&slice, 1);
 }
 

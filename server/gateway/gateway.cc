@@ -226,14 +226,15 @@ class StreamCall final
   StreamCall(const RouteTable* routes, const Route* route, bool sse,
              std::shared_ptr<grpc::ClientContext> context,
              std::shared_ptr<HttpExchange> exchange,
-             std::shared_ptr<Gateway::Calls> calls, grpc::ByteBuffer request)
+             std::shared_ptr<Gateway::Calls> calls,
+             const grpc::ByteBuffer& request)
       : routes_(routes),
         route_(route),
         sse_(sse),
         context_(std::move(context)),
         exchange_(std::move(exchange)),
         calls_(std::move(calls)),
-        request_(std::move(request)) {}
+        request_(request) {}
 
   void Start(grpc::GenericStub* stub) {
     stub->PrepareBidiStreamingCall(context_.get(), route_->grpc_path,
@@ -342,8 +343,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   Gateway* raw = gw.get();
   auto front = HttpFront::Start(
       http,
-      [raw](HttpRequest request, std::shared_ptr<HttpExchange> exchange) {
-        raw->Handle(std::move(request), std::move(exchange));
+      [raw](const HttpRequest& request,
+            std::shared_ptr<HttpExchange> exchange) {
+        raw->Handle(request, std::move(exchange));
       },
       [](int http_status, int code, absl::string_view message) {
         return ErrorResponse(http_status, code, message);
@@ -364,7 +366,7 @@ Gateway::~Gateway() {
   if (calls_ != nullptr) calls_->CancelAllAndWait();
 }
 
-void Gateway::Handle(HttpRequest request,
+void Gateway::Handle(const HttpRequest& request,
                      std::shared_ptr<HttpExchange> exchange) {
   RequestTarget target = ParseRequestTarget(request.target);
   const std::string& path = target.path;
@@ -436,12 +438,12 @@ void Gateway::Handle(HttpRequest request,
                   std::move(exchange));
     return;
   }
-  CallUnary(route, *message, std::move(context), std::move(exchange));
+  CallUnary(route, *message, std::move(context), exchange);
 }
 
 void Gateway::CallUnary(const Route& route, const Message& request,
                         std::shared_ptr<grpc::ClientContext> context,
-                        std::shared_ptr<HttpExchange> exchange) {
+                        const std::shared_ptr<HttpExchange>& exchange) {
   struct Call {
     std::shared_ptr<grpc::ClientContext> context;
     grpc::ByteBuffer request;
@@ -460,7 +462,7 @@ void Gateway::CallUnary(const Route& route, const Message& request,
       call->context.get(), route.grpc_path, grpc::StubOptions(), &call->request,
       &call->response,
       [call, exchange, &route, routes = routes_.get(),
-       calls = calls_](grpc::Status status) {
+       calls = calls_](const grpc::Status& status) {
         if (!status.ok()) {
           exchange->Respond(GrpcStatusResponse(status));
         } else {

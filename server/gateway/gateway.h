@@ -87,11 +87,12 @@ class Gateway {
 
  private:
   Gateway() = default;
-  void Handle(HttpRequest request, std::shared_ptr<HttpExchange> exchange);
+  void Handle(const HttpRequest& request,
+              std::shared_ptr<HttpExchange> exchange);
   void ServeStatic(const std::string& path, HttpExchange* exchange);
   void CallUnary(const Route& route, const google::protobuf::Message& request,
                  std::shared_ptr<grpc::ClientContext> context,
-                 std::shared_ptr<HttpExchange> exchange);
+                 const std::shared_ptr<HttpExchange>& exchange);
   void CallStreaming(const Route& route,
                      const google::protobuf::Message& request,
                      std::shared_ptr<grpc::ClientContext> context, bool sse,

@@ -134,8 +134,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // From the exchange, already on this connection's strand. `id` is the
   // exchange's; calls from a finished exchange are ignored.
   void Respond(uint64_t id, HttpResponse response);
-  void StartStream(uint64_t id, int status, std::string content_type,
-                   HttpHeaders headers);
+  void StartStream(uint64_t id, int status, const std::string& content_type,
+                   const HttpHeaders& headers);
   void Write(uint64_t id, std::string chunk, std::shared_ptr<Completion> done);
   void End(uint64_t id);
   void OnClientGone(uint64_t id, std::function<void()> callback);
@@ -143,7 +143,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Closes the socket; pending work completes with errors.
   void Close();
 
-  net::any_io_executor executor() { return socket_.get_executor(); }
+  net::any_io_executor Executor() { return socket_.get_executor(); }
 
   // Ends the self-reference a pending exchange keeps (front shutdown).
   void Release() { self_.reset(); }
@@ -161,7 +161,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadError(error_code ec);
   // Answers an error the front found itself and closes.
   void Refuse(int http_status, int grpc_code, const std::string& message);
-  void WriteWhole(std::shared_ptr<http::response<http::string_body>> res,
+  void WriteWhole(const std::shared_ptr<http::response<http::string_body>>& res,
                   bool last);
   void Pump();
   void ArmDeadline(absl::Duration d, Phase phase);
@@ -220,7 +220,7 @@ class Exchange : public HttpExchange {
                    HttpHeaders headers) override {
     Post([id = id_, status, t = std::move(content_type),
           h = std::move(headers)](Connection* c) mutable {
-      c->StartStream(id, status, std::move(t), std::move(h));
+      c->StartStream(id, status, t, h);
     });
   }
   void Write(std::string chunk, std::function<void(bool)> done) override {
@@ -255,7 +255,7 @@ class Exchange : public HttpExchange {
     if (shared_->stopped) return false;
     std::shared_ptr<Connection> c = connection_.lock();
     if (c == nullptr) return false;
-    net::post(c->executor(),
+    net::post(c->Executor(),
               [c, fn = std::move(fn)]() mutable { fn(c.get()); });
     return true;
   }
@@ -503,11 +503,11 @@ void Connection::Respond(uint64_t id, HttpResponse response) {
   res->body() = std::move(response.body);
   res->keep_alive(keep_alive_);
   res->prepare_payload();
-  WriteWhole(std::move(res), /*last=*/false);
+  WriteWhole(res, /*last=*/false);
 }
 
 void Connection::WriteWhole(
-    std::shared_ptr<http::response<http::string_body>> res, bool last) {
+    const std::shared_ptr<http::response<http::string_body>>& res, bool last) {
   ArmDeadline(shared_->options.write_timeout, Phase::kWrite);
   auto on_written = [self = shared_from_this(), res, last](error_code ec,
                                                            size_t) {
@@ -537,14 +537,15 @@ void Connection::WriteWhole(
   http::async_write(socket_, *res, std::move(on_written));
 }
 
-void Connection::StartStream(uint64_t id, int status, std::string content_type,
-                             HttpHeaders headers) {
+void Connection::StartStream(uint64_t id, int status,
+                             const std::string& content_type,
+                             const HttpHeaders& headers) {
   if (closed_ || !Current(id) || streaming_) return;
   streaming_ = true;
   auto res = std::make_shared<http::response<http::empty_body>>(
       static_cast<http::status>(status), 11);
   res->set(http::field::content_type, content_type);
-  for (auto& [k, v] : headers) res->insert(k, v);
+  for (const auto& [k, v] : headers) res->insert(k, v);
   res->keep_alive(keep_alive_);
   res->chunked(true);
   auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
@@ -603,7 +604,8 @@ void Connection::Pump() {
                      });
     return;
   }
-  auto [data, done] = std::move(queue_.front());
+  std::shared_ptr<std::string> data = std::move(queue_.front().first);
+  std::shared_ptr<Completion> done = std::move(queue_.front().second);
   queue_.pop_front();
   if (data->empty()) {  // an empty chunk would end the body
     done->Run(true);
@@ -655,7 +657,7 @@ void Connection::Refuse(int http_status, int grpc_code,
   res->prepare_payload();
   head_ = false;
   parser_.reset();
-  WriteWhole(std::move(res), /*last=*/true);
+  WriteWhole(res, /*last=*/true);
 }
 
 void Connection::LingerAndClose() {
@@ -817,12 +819,12 @@ class HttpFront::Impl {
     if (spare_fd_ >= 0) close(spare_fd_);
   }
 
-  int port() const { return port_; }
-  size_t open_connections() const {
+  int Port() const { return port_; }
+  size_t OpenConnections() const {
     std::lock_guard<std::mutex> lock(shared_->mu);
     return shared_->open;
   }
-  size_t max_connections() const { return shared_->max_connections; }
+  size_t MaxConnections() const { return shared_->max_connections; }
 
  private:
   void Accept() {
@@ -894,7 +896,7 @@ class HttpFront::Impl {
       std::lock_guard<std::mutex> lock(shared_->mu);
       shared_->connections.insert(connection.get());
     }
-    net::post(connection->executor(), [connection] { connection->Start(); });
+    net::post(connection->Executor(), [connection] { connection->Start(); });
   }
 
   // Answers a connection over a limit and closes it, draining briefly what
@@ -906,7 +908,9 @@ class HttpFront::Impl {
     ++shared_->refusals;
     struct Refusal {
       explicit Refusal(tcp::socket s, std::shared_ptr<Shared> sh)
-          : socket(std::move(s)), timer(socket.get_executor()), shared(sh) {}
+          : socket(std::move(s)),
+            timer(socket.get_executor()),
+            shared(std::move(sh)) {}
       ~Refusal() { --shared->refusals; }
       tcp::socket socket;
       net::steady_timer timer;
@@ -961,9 +965,9 @@ absl::StatusOr<std::unique_ptr<HttpFront>> HttpFront::Start(
 
 HttpFront::HttpFront(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpFront::~HttpFront() = default;
-int HttpFront::port() const { return impl_->port(); }
-size_t HttpFront::open_connections() const { return impl_->open_connections(); }
-size_t HttpFront::max_connections() const { return impl_->max_connections(); }
+int HttpFront::port() const { return impl_->Port(); }
+size_t HttpFront::open_connections() const { return impl_->OpenConnections(); }
+size_t HttpFront::max_connections() const { return impl_->MaxConnections(); }
 
 }  // namespace gateway
 }  // namespace statstracker
