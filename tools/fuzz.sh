@@ -47,8 +47,10 @@ labels=()
 for t in "${targets[@]}"; do labels+=("//fuzz:$t"); done
 
 start=$SECONDS
-bazel --output_base="$fuzz_base" build --config=fuzz "${labels[@]}"
-bin="$(bazel --output_base="$fuzz_base" info --config=fuzz bazel-bin)"
+# --max_idle_secs: this second Bazel server goes away by itself when idle.
+fuzz_bazel=(bazel --output_base="$fuzz_base" --max_idle_secs=600)
+"${fuzz_bazel[@]}" build --config=fuzz "${labels[@]}"
+bin="$("${fuzz_bazel[@]}" info --config=fuzz bazel-bin)"
 echo "fuzz: built ${#targets[@]} targets in $((SECONDS - start))s; running each ${seconds}s, ${jobs} at a time"
 
 run_one() {  # run_one TARGET SECONDS BIN OUT

@@ -11,9 +11,13 @@ mapfile -t sources < <(git ls-files -- 'common/*.cc' 'common/*.h' 'plugins/*.cc'
   'plugins/*.h' 'server/*.cc' 'server/*.h' 'worker/*.cc' 'worker/*.h' \
   'tools/*.cc' 'tools/*.h' 'tests/*.cc' 'tests/*.h' 'proto/*.cc')
 
+# The libFuzzer targets are built by tools/fuzz.sh (clang), not by
+# `bazel build //...`, so they are formatted but have no compile commands.
+mapfile -t fuzz_sources < <(git ls-files -- 'fuzz/*.cc')
+
 status=0
-echo "== clang-format (${#sources[@]} files)"
-if ! clang-format --style=Google --dry-run --Werror "${sources[@]}"; then
+echo "== clang-format ($((${#sources[@]} + ${#fuzz_sources[@]})) files)"
+if ! clang-format --style=Google --dry-run --Werror "${sources[@]}" "${fuzz_sources[@]}"; then
   echo "clang-format: run 'clang-format -i --style=Google <file>' on the files above"
   status=1
 fi
