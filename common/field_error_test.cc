@@ -41,7 +41,7 @@ TEST(Utf8, WellFormedAndClean) {
   EXPECT_TRUE(IsUtf8("\xf0\x9f\x8e\xae"));  // U+1F3AE
   EXPECT_FALSE(IsUtf8("\xff"));
   EXPECT_FALSE(IsUtf8("\xf4\x90\x80\x80"));  // > U+10FFFF
-  EXPECT_FALSE(IsUtf8("\xe2\x82"));           // truncated
+  EXPECT_FALSE(IsUtf8("\xe2\x82"));          // truncated
   EXPECT_TRUE(IsUtf8("tab\there"));
   EXPECT_FALSE(IsCleanUtf8("tab\there"));
   EXPECT_FALSE(IsCleanUtf8("\xc2\x85"));  // U+0085, a C1 control
