@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -452,6 +453,18 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
     return s;
   }
   if (absl::Status s = CheckCors(server.cors()); !s.ok()) return s;
+  const v1::HttpLimits& http = server.http_limits();
+  for (const auto& [field, d] :
+       {std::pair<const char*, const Duration*>{
+            "server.http_limits.header_timeout", &http.header_timeout()},
+        {"server.http_limits.idle_timeout", &http.idle_timeout()}}) {
+    if (absl::Status s = CheckNonNegative(field, *d); !s.ok()) return s;
+  }
+  if (http.threads() > 64) {
+    return Invalid(
+        "server.http_limits.threads",
+        absl::StrCat("must be 0 (default 2) to 64, got ", http.threads()));
+  }
 
   // Logging.
   if (absl::StatusOr<LogLevel> level = ParseLogLevel(config.logging().level());

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/field_error.h"
 
 namespace statstracker {
 namespace {
@@ -21,23 +22,11 @@ constexpr int64_t kMinTimestampSeconds = -62135596800;
 constexpr int64_t kMaxTimestampSeconds = 253402300799;
 
 absl::Status Invalid(absl::string_view field, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+  return FieldError(field, problem);
 }
 
-// For messages: the value itself when it is short and printable, else a
-// shortened form, so that an error line stays one readable line.
-std::string Shown(absl::string_view value) {
-  std::string out;
-  for (unsigned char c : value.substr(0, 64)) {
-    if (c < 0x20 || c == 0x7f) {
-      out += absl::StrCat("\\x", absl::Hex(c, absl::kZeroPad2));
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  if (value.size() > 64) out += "...";
-  return out;
-}
+// Client values in messages: bounded and escaped (common/field_error.h).
+std::string Shown(absl::string_view value) { return ShownValue(value); }
 
 bool IsValidGameId(absl::string_view id) {
   if (id.empty() || id.size() > 64) return false;
@@ -49,45 +38,6 @@ bool IsValidGameId(absl::string_view id) {
           c == '-')) {
       return false;
     }
-  }
-  return true;
-}
-
-// Well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without C0/C1
-// control characters or DEL.
-bool IsCleanUtf8(absl::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = s[i];
-    uint32_t cp;
-    int extra;
-    if (c < 0x80) {
-      cp = c;
-      extra = 0;
-    } else if ((c & 0xe0) == 0xc0) {
-      cp = c & 0x1f;
-      extra = 1;
-    } else if ((c & 0xf0) == 0xe0) {
-      cp = c & 0x0f;
-      extra = 2;
-    } else if ((c & 0xf8) == 0xf0) {
-      cp = c & 0x07;
-      extra = 3;
-    } else {
-      return false;
-    }
-    if (i + extra >= s.size()) return false;  // truncated sequence
-    for (int k = 1; k <= extra; ++k) {
-      unsigned char cc = s[i + k];
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static const uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) return false;
-    i += extra + 1;
   }
   return true;
 }
@@ -301,7 +251,7 @@ absl::Status ValidateEvent(const v1::GameEvent& event,
   const GameRuntime* game = catalog.FindGame(event.game_id());
   if (game == nullptr) {
     return absl::NotFoundError(absl::StrCat(
-        "game_id: unknown game '", event.game_id(),
+        "game_id: unknown game '", Shown(event.game_id()),
         "'; configured games: ", absl::StrJoin(catalog.GameIds(), ", ")));
   }
   if (event.has_score_submitted() &&
@@ -314,8 +264,8 @@ absl::Status ValidateEvent(const v1::GameEvent& event,
     return Invalid(
         "score_submitted.leaderboard_id",
         absl::StrCat("unknown leaderboard '",
-                     event.score_submitted().leaderboard_id(), "' of game '",
-                     event.game_id(),
+                     Shown(event.score_submitted().leaderboard_id()),
+                     "' of game '", event.game_id(),
                      "'; its leaderboards: ", absl::StrJoin(boards, ", ")));
   }
   return absl::OkStatus();

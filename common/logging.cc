@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/stubs/logging.h"
 
 namespace statstracker {
 namespace {
@@ -145,7 +146,25 @@ absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view text) {
                    "\"; accepted: debug, info, warning, error"));
 }
 
+namespace {
+
+// libprotobuf's own log lines (e.g. about a string that is not UTF-8) as
+// structured lines in the configured format instead of bare stderr text.
+void ProtobufLogHandler(google::protobuf::LogLevel level, const char* filename,
+                        int line, const std::string& message) {
+  LogLevel ours = LogLevel::kError;
+  if (level == google::protobuf::LOGLEVEL_INFO) ours = LogLevel::kInfo;
+  if (level == google::protobuf::LOGLEVEL_WARNING) ours = LogLevel::kWarning;
+  Log(ours, "libprotobuf",
+      {{"detail", message},
+       {"source",
+        absl::StrCat(filename != nullptr ? filename : "?", ":", line)}});
+}
+
+}  // namespace
+
 void InitLogging(v1::LoggingConfig::Format format, LogLevel min_level) {
+  google::protobuf::SetLogHandler(&ProtobufLogHandler);
   LogState& state = State();
   std::lock_guard<std::mutex> lock(state.mu);
   state.format = format == v1::LoggingConfig::FORMAT_JSON

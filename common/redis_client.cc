@@ -167,9 +167,9 @@ class RedisConnection::Node {
     return out;
   }
 
-  bool broken() const { return broken_; }
+  bool IsBroken() const { return broken_; }
   bool readonly = false;  // READONLY sent (replica reads)
-  const NodeAddress& address() const { return address_; }
+  const NodeAddress& Address() const { return address_; }
 
  private:
   Node(NodeAddress address, redisContext* ctx)
@@ -244,7 +244,7 @@ absl::StatusOr<RedisConnection::Node*> RedisConnection::NodeAt(
     const NodeAddress& address) {
   const std::string key = address.ToString();
   auto it = nodes_.find(key);
-  if (it != nodes_.end() && !it->second->broken()) return it->second.get();
+  if (it != nodes_.end() && !it->second->IsBroken()) return it->second.get();
   auto node = Node::Open(address, target_);
   if (!node.ok()) return node.status();
   Node* raw = node->get();
@@ -299,7 +299,8 @@ absl::StatusOr<RedisConnection::Node*> RedisConnection::Route(
   if (!cluster_ || !slot.has_value()) {
     if (!sticky_.empty()) {
       auto it = nodes_.find(sticky_);
-      if (it != nodes_.end() && !it->second->broken()) return it->second.get();
+      if (it != nodes_.end() && !it->second->IsBroken())
+        return it->second.get();
     }
     if (!cluster_) return NodeAt(target_.seeds.front());
     for (const SlotMap::Shard& shard : slots_.shards()) {
@@ -363,7 +364,7 @@ absl::StatusOr<RedisReply> RedisConnection::ClusterCommand(
       backoff *= 2;
       continue;
     }
-    const std::string key = (*node)->address().ToString();
+    const std::string key = (*node)->Address().ToString();
     auto replies = (*node)->Send({args});
     if (!replies.ok()) {
       last = replies.status();
@@ -497,7 +498,7 @@ absl::StatusOr<std::vector<RedisReply>> RedisConnection::ClusterPipeline(
       (void)LoadSlots();
       return node.status();
     }
-    const std::string key = (*node)->address().ToString();
+    const std::string key = (*node)->Address().ToString();
     targets[key] = *node;
     last_node = key;
     for (size_t k = u.begin; k < u.end; ++k) by_node[key].push_back(k);

@@ -52,6 +52,7 @@ std::string StreamKeyForGame(const v1::StreamConfig& stream,
 
 std::vector<std::string> AllStreamKeys(const v1::StreamConfig& stream) {
   std::vector<std::string> out;
+  out.reserve(PartitionCount(stream));
   for (int p = 0; p < PartitionCount(stream); ++p) {
     out.push_back(PartitionStreamKey(stream, p));
   }
@@ -60,6 +61,7 @@ std::vector<std::string> AllStreamKeys(const v1::StreamConfig& stream) {
 
 std::vector<std::string> AllDeadLetterKeys(const v1::StreamConfig& stream) {
   std::vector<std::string> out;
+  out.reserve(PartitionCount(stream));
   for (int p = 0; p < PartitionCount(stream); ++p) {
     out.push_back(PartitionDeadLetterKey(stream, p));
   }

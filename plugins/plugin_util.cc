@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <map>
 
 #include "absl/container/flat_hash_map.h"
@@ -14,6 +16,40 @@ absl::Status CheckFinite(absl::string_view field, double value) {
   if (std::isfinite(value)) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat(field, " must be finite, got ", value));
+}
+
+absl::StatusOr<double> AddFinite(absl::string_view field, double total,
+                                 double value) {
+  absl::Status finite = CheckFinite(field, value);
+  if (!finite.ok()) return finite;
+  const double sum = total + value;
+  if (std::isfinite(sum)) return sum;
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "%s: adding %g to the stored total %g overflows; totals must stay "
+      "within +-%g",
+      field, value, total, std::numeric_limits<double>::max()));
+}
+
+absl::StatusOr<int64_t> AddInt64(absl::string_view field, int64_t total,
+                                 int64_t value) {
+  int64_t sum;
+  if (!__builtin_add_overflow(total, value, &sum)) return sum;
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "%s: adding %d to the stored total %d overflows; integer totals must "
+      "stay within +-%d",
+      field, value, total, std::numeric_limits<int64_t>::max()));
+}
+
+absl::StatusOr<int64_t> RoundToInt64(absl::string_view field, double value) {
+  // 2^63 is exactly representable; every double below it in magnitude fits.
+  constexpr double kLimit = 9223372036854775808.0;
+  const double rounded = std::round(value);
+  if (std::isfinite(rounded) && rounded > -kLimit && rounded < kLimit) {
+    return static_cast<int64_t>(rounded);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrFormat("%s: %g is not an integer within +-%d", field, value,
+                      std::numeric_limits<int64_t>::max()));
 }
 
 double EventSeconds(const v1::GameEvent& event) {

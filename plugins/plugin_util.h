@@ -43,6 +43,21 @@ absl::Status UnpackParams(const google::protobuf::Any& any, Params* out) {
 // INVALID_ARGUMENT "<field> must be finite, got <value>" unless finite.
 absl::Status CheckFinite(absl::string_view field, double value);
 
+// Totals that must stay finite: scorers and handlers add event values to
+// stored ones, and two finite numbers can sum to infinity (1e308 + 1e308) or
+// past the int64 range. Each returns the sum, or INVALID_ARGUMENT naming
+// `field` (the event field that was added), the value and the stored total,
+// so the worker dead-letters the event with that reason instead of storing
+// infinity or wrapping around.
+absl::StatusOr<double> AddFinite(absl::string_view field, double total,
+                                 double value);
+absl::StatusOr<int64_t> AddInt64(absl::string_view field, int64_t total,
+                                 int64_t value);
+
+// `value` rounded to an int64, or INVALID_ARGUMENT naming `field` when it is
+// not finite or outside the int64 range (a cast would be undefined).
+absl::StatusOr<int64_t> RoundToInt64(absl::string_view field, double value);
+
 // The event's occurred_at in seconds since the epoch, with fractions.
 double EventSeconds(const v1::GameEvent& event);
 

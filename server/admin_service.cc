@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/event_validation.h"
+#include "common/field_error.h"
 #include "common/keys.h"
 #include "common/player_buckets.h"
 #include "common/redis_script.h"
@@ -127,9 +128,13 @@ absl::Status AdminServiceImpl::DoPublish(
     if (!valid.ok()) {
       // The whole batch is refused, so report it as a bad argument whatever
       // the check's own code (an unknown game is NOT_FOUND there).
-      return absl::InvalidArgumentError(
-          absl::StrCat("events[", i, "] (event_id '", event.event_id(),
-                       "'): ", valid.message()));
+      const absl::Status invalid =
+          absl::IsInvalidArgument(valid)
+              ? valid
+              : absl::InvalidArgumentError(valid.message());
+      return PrefixField(
+          invalid, absl::StrCat("events[", i, "]"),
+          absl::StrCat("(event_id '", ShownValue(event.event_id()), "')"));
     }
     by_stream[StreamKeyForGame(stream, event.game_id())].push_back(i);
   }

@@ -2,6 +2,7 @@
 #define STATSTRACKER_SERVER_ADMIN_SERVICE_H_
 
 #include "grpcpp/grpcpp.h"
+#include "server/request_validation.h"
 #include "server/service_env.h"
 #include "statstracker/v1/admin.grpc.pb.h"
 
@@ -13,7 +14,7 @@ namespace server {
 // fresh connection: a failed write may have been applied.
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  static constexpr int kMaxEvents = 500;
+  static constexpr int kMaxEvents = server::kMaxEvents;
 
   explicit AdminServiceImpl(const ServiceEnv* env) : env_(env) {}
 

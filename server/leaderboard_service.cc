@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/field_error.h"
 #include "common/periods.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/page_token.h"
@@ -23,7 +24,7 @@ std::string TokenScope(const BoardRef& ref) {
 
 absl::Status NoEntry(absl::string_view player_id, const ResolvedBoard& board) {
   return absl::NotFoundError(
-      absl::StrCat("player_id: player '", player_id,
+      absl::StrCat("player_id: player '", ShownValue(player_id),
                    "' has no entry on leaderboard '", board.ref.board_id, "'",
                    board.period_out.empty()
                        ? ""
@@ -233,14 +234,23 @@ absl::Status LeaderboardServiceImpl::DoCount(
 grpc::Status LeaderboardServiceImpl::WatchLeaderboard(
     grpc::ServerContext* context, const v1::WatchLeaderboardRequest* request,
     grpc::ServerWriter<v1::WatchLeaderboardResponse>* writer) {
+  return Watch(context, *request,
+               [writer](const v1::WatchLeaderboardResponse& update) {
+                 return writer->Write(update);
+               });
+}
+
+grpc::Status LeaderboardServiceImpl::Watch(
+    grpc::ServerContext* context, const v1::WatchLeaderboardRequest& request,
+    const WatchWriter& write) {
   absl::Status status = Begin(context);
-  if (status.ok()) status = DoWatch(context, *request, writer);
+  if (status.ok()) status = DoWatch(context, request, write);
   return ToGrpcStatus(status);
 }
 
 absl::Status LeaderboardServiceImpl::DoWatch(
     grpc::ServerContext* context, const v1::WatchLeaderboardRequest& request,
-    grpc::ServerWriter<v1::WatchLeaderboardResponse>* writer) {
+    const WatchWriter& write) {
   // Validate once up front so a bad request fails before the stream starts.
   auto first = ResolveBoard(*env_, request.game_id(), request.leaderboard_id(),
                             request.period());
@@ -285,7 +295,7 @@ absl::Status LeaderboardServiceImpl::DoWatch(
     std::string bytes;
     update.SerializeToString(&bytes);
     if (!sent_any || bytes != last_sent) {
-      if (!writer->Write(update)) return absl::OkStatus();  // client gone
+      if (!write(update)) return absl::OkStatus();  // client gone
       last_sent = std::move(bytes);
       sent_any = true;
     }

@@ -1,7 +1,10 @@
 #ifndef STATSTRACKER_SERVER_LEADERBOARD_SERVICE_H_
 #define STATSTRACKER_SERVER_LEADERBOARD_SERVICE_H_
 
+#include <functional>
+
 #include "grpcpp/grpcpp.h"
+#include "server/request_validation.h"
 #include "server/service_env.h"
 #include "statstracker/v1/leaderboard.grpc.pb.h"
 
@@ -16,12 +19,12 @@ class LeaderboardServiceImpl final : public v1::LeaderboardService::Service {
  public:
   // Page size limits of ListEntries (documented in leaderboard.proto).
   static constexpr int kDefaultPageSize = 10;
-  static constexpr int kMaxPageSize = 1000;
+  static constexpr int kMaxPageSize = server::kMaxPageSize;
   static constexpr int kDefaultRadius = 5;
-  static constexpr int kMaxRadius = 50;
-  static constexpr int kMaxPlayers = 100;
+  static constexpr int kMaxRadius = server::kMaxRadius;
+  static constexpr int kMaxPlayers = server::kMaxPlayerIds;
   static constexpr int kDefaultTopN = 10;
-  static constexpr int kMaxTopN = 100;
+  static constexpr int kMaxTopN = server::kMaxTopN;
 
   explicit LeaderboardServiceImpl(const ServiceEnv* env) : env_(env) {}
 
@@ -52,6 +55,12 @@ class LeaderboardServiceImpl final : public v1::LeaderboardService::Service {
   grpc::Status WatchLeaderboard(
       grpc::ServerContext* context, const v1::WatchLeaderboardRequest* request,
       grpc::ServerWriter<v1::WatchLeaderboardResponse>* writer) override;
+  // The same with the updates written through `write` (false: client gone);
+  // what the server registers (server/checked_service.h).
+  using WatchWriter = std::function<bool(const v1::WatchLeaderboardResponse&)>;
+  grpc::Status Watch(grpc::ServerContext* context,
+                     const v1::WatchLeaderboardRequest& request,
+                     const WatchWriter& write);
 
  private:
   absl::Status Begin(grpc::ServerContext* context) const;
@@ -67,9 +76,9 @@ class LeaderboardServiceImpl final : public v1::LeaderboardService::Service {
                             v1::ListEntriesForPlayersResponse* response);
   absl::Status DoCount(const v1::CountEntriesRequest& request,
                        v1::CountEntriesResponse* response);
-  absl::Status DoWatch(
-      grpc::ServerContext* context, const v1::WatchLeaderboardRequest& request,
-      grpc::ServerWriter<v1::WatchLeaderboardResponse>* writer);
+  absl::Status DoWatch(grpc::ServerContext* context,
+                       const v1::WatchLeaderboardRequest& request,
+                       const WatchWriter& write);
 
   const ServiceEnv* env_;
 };

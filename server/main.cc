@@ -46,6 +46,27 @@ ABSL_FLAG(std::string, web_root, "server/web",
 namespace statstracker {
 namespace {
 
+// ServerConfig.http_limits onto the HTTP front's options (0 = default).
+void ApplyHttpLimits(const v1::HttpLimits& limits,
+                     gateway::HttpFrontOptions* http) {
+  if (limits.max_connections() > 0) {
+    http->max_connections = limits.max_connections();
+  }
+  if (limits.max_connections_per_client() > 0) {
+    http->max_connections_per_client = limits.max_connections_per_client();
+  }
+  auto duration = [](const google::protobuf::Duration& d) {
+    return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+  };
+  if (duration(limits.header_timeout()) > absl::ZeroDuration()) {
+    http->header_timeout = duration(limits.header_timeout());
+  }
+  if (duration(limits.idle_timeout()) > absl::ZeroDuration()) {
+    http->idle_timeout = duration(limits.idle_timeout());
+  }
+  if (limits.threads() > 0) http->threads = static_cast<int>(limits.threads());
+}
+
 int Fail(const absl::Status& status) {
   std::cerr << "server: " << status << std::endl;
   return 1;
@@ -133,6 +154,7 @@ int Run() {
           absl::Seconds(sc->cors().max_age().seconds()) +
           absl::Nanoseconds(sc->cors().max_age().nanos());
     }
+    ApplyHttpLimits(sc->http_limits(), &gateway_options.http);
     auto started = gateway::Gateway::Start(std::move(gateway_options));
     if (!started.ok()) return Fail(started.status());
     rest_gateway = *std::move(started);

@@ -53,6 +53,103 @@ absl::Duration ToDuration(const google::protobuf::Duration& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
 }
 
+const google::protobuf::ServiceDescriptor* ServiceNamed(
+    absl::string_view name) {
+  return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      std::string(name));
+}
+
+// The three services as gRPC serves them: every method decodes and checks
+// its request at the edge (server/checked_service.h), then calls the typed
+// handler of the service class. One line per RPC.
+absl::StatusOr<std::vector<std::unique_ptr<CheckedService>>> CheckedServices(
+    LeaderboardServiceImpl* boards, PlayerStatsServiceImpl* stats,
+    AdminServiceImpl* admin, const ServiceEnv* env) {
+  using grpc::ServerContext;
+  // The API key is checked before a request is decoded: an anonymous client
+  // learns nothing about its request on the admin surface.
+  CheckedService::Admission queries = [env](ServerContext* context) {
+    return env->config->server().require_api_key_for_queries()
+               ? env->auth->Check(*context)
+               : absl::OkStatus();
+  };
+  CheckedService::Admission admins = [env](ServerContext* context) {
+    return env->auth->Check(*context);
+  };
+  auto b = std::make_unique<CheckedService>(
+      ServiceNamed("statstracker.v1.LeaderboardService"), queries);
+  b->AddUnary<v1::ListLeaderboardsRequest, v1::ListLeaderboardsResponse>(
+      "ListLeaderboards", [boards](ServerContext* c, const auto& q, auto* r) {
+        return boards->ListLeaderboards(c, &q, r);
+      });
+  b->AddUnary<v1::ListEntriesRequest, v1::ListEntriesResponse>(
+      "ListEntries", [boards](ServerContext* c, const auto& q, auto* r) {
+        return boards->ListEntries(c, &q, r);
+      });
+  b->AddUnary<v1::GetPlayerRankRequest, v1::GetPlayerRankResponse>(
+      "GetPlayerRank", [boards](ServerContext* c, const auto& q, auto* r) {
+        return boards->GetPlayerRank(c, &q, r);
+      });
+  b->AddUnary<v1::ListEntriesAroundPlayerRequest,
+              v1::ListEntriesAroundPlayerResponse>(
+      "ListEntriesAroundPlayer",
+      [boards](ServerContext* c, const auto& q, auto* r) {
+        return boards->ListEntriesAroundPlayer(c, &q, r);
+      });
+  b->AddUnary<v1::ListEntriesForPlayersRequest,
+              v1::ListEntriesForPlayersResponse>(
+      "ListEntriesForPlayers",
+      [boards](ServerContext* c, const auto& q, auto* r) {
+        return boards->ListEntriesForPlayers(c, &q, r);
+      });
+  b->AddUnary<v1::CountEntriesRequest, v1::CountEntriesResponse>(
+      "CountEntries", [boards](ServerContext* c, const auto& q, auto* r) {
+        return boards->CountEntries(c, &q, r);
+      });
+  b->AddServerStreaming<v1::WatchLeaderboardRequest,
+                        v1::WatchLeaderboardResponse>(
+      "WatchLeaderboard",
+      [boards](ServerContext* c, const auto& q, const auto& write) {
+        return boards->Watch(c, q, write);
+      });
+
+  auto s = std::make_unique<CheckedService>(
+      ServiceNamed("statstracker.v1.PlayerStatsService"), queries);
+  s->AddUnary<v1::GetPlayerStatsRequest, v1::GetPlayerStatsResponse>(
+      "GetPlayerStats", [stats](ServerContext* c, const auto& q, auto* r) {
+        return stats->GetPlayerStats(c, &q, r);
+      });
+  s->AddUnary<v1::BatchGetPlayerStatsRequest, v1::BatchGetPlayerStatsResponse>(
+      "BatchGetPlayerStats", [stats](ServerContext* c, const auto& q, auto* r) {
+        return stats->BatchGetPlayerStats(c, &q, r);
+      });
+
+  auto a = std::make_unique<CheckedService>(
+      ServiceNamed("statstracker.v1.AdminService"), admins);
+  a->AddUnary<v1::PublishEventsRequest, v1::PublishEventsResponse>(
+      "PublishEvents", [admin](ServerContext* c, const auto& q, auto* r) {
+        return admin->PublishEvents(c, &q, r);
+      });
+  a->AddUnary<v1::ResetLeaderboardRequest, v1::ResetLeaderboardResponse>(
+      "ResetLeaderboard", [admin](ServerContext* c, const auto& q, auto* r) {
+        return admin->ResetLeaderboard(c, &q, r);
+      });
+  a->AddUnary<v1::ErasePlayerRequest, v1::ErasePlayerResponse>(
+      "ErasePlayer", [admin](ServerContext* c, const auto& q, auto* r) {
+        return admin->ErasePlayer(c, &q, r);
+      });
+
+  std::vector<std::unique_ptr<CheckedService>> services;
+  services.push_back(std::move(b));
+  services.push_back(std::move(s));
+  services.push_back(std::move(a));
+  for (const auto& service : services) {
+    absl::Status complete = service->CheckComplete();
+    if (!complete.ok()) return complete;
+  }
+  return services;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
@@ -102,9 +199,13 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(sc.grpc_address(), *creds, &port);
-  builder.RegisterService(s->leaderboards_.get());
-  builder.RegisterService(s->stats_.get());
-  builder.RegisterService(s->admin_.get());
+  auto checked = CheckedServices(s->leaderboards_.get(), s->stats_.get(),
+                                 s->admin_.get(), &s->env_);
+  if (!checked.ok()) return checked.status();
+  s->checked_services_ = *std::move(checked);
+  for (const auto& service : s->checked_services_) {
+    builder.RegisterService(service.get());
+  }
   builder.RegisterService(s->reflection_v1_.get());
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

@@ -14,6 +14,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/admin_service.h"
 #include "server/api_key_auth.h"
+#include "server/checked_service.h"
 #include "server/health_checker.h"
 #include "server/leaderboard_service.h"
 #include "server/redis_pool.h"
@@ -81,6 +82,8 @@ class QueryServer {
   std::unique_ptr<PlayerStatsServiceImpl> stats_;
   std::unique_ptr<AdminServiceImpl> admin_;
   std::unique_ptr<ReflectionV1Service> reflection_v1_;
+  // What gRPC serves: the services above behind the request edge.
+  std::vector<std::unique_ptr<CheckedService>> checked_services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<RedisHealthChecker> health_;
   std::unique_ptr<HttpEndpoint> metrics_http_;

@@ -3,18 +3,13 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/field_error.h"
 #include "common/keys.h"
 #include "common/periods.h"
 #include "common/redis_script.h"
 
 namespace statstracker {
 namespace server {
-
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
 
 absl::Status CheckCallAlive(grpc::ServerContext* context) {
   if (context->deadline() < std::chrono::system_clock::now()) {
@@ -39,7 +34,7 @@ absl::StatusOr<const GameRuntime*> FindGame(const ServiceEnv& env,
   const GameRuntime* game = env.catalog->FindGame(game_id);
   if (game == nullptr) {
     return absl::NotFoundError(absl::StrCat(
-        "game_id: unknown game '", game_id,
+        "game_id: unknown game '", ShownValue(game_id),
         "'; configured games: ", absl::StrJoin(env.catalog->GameIds(), ", ")));
   }
   return game;
@@ -67,8 +62,9 @@ absl::StatusOr<ResolvedBoard> ResolveBoard(const ServiceEnv& env,
       ids.push_back(b.config.leaderboard_id());
     }
     return absl::NotFoundError(absl::StrCat(
-        "leaderboard_id: unknown leaderboard '", leaderboard_id, "' in game '",
-        game_id, "'; its leaderboards: ", absl::StrJoin(ids, ", ")));
+        "leaderboard_id: unknown leaderboard '", ShownValue(leaderboard_id),
+        "' in game '", ShownValue(game_id),
+        "'; its leaderboards: ", absl::StrJoin(ids, ", ")));
   }
   const v1::LeaderboardConfig& config = out.board->config;
   out.ref.config = &config;
@@ -76,9 +72,10 @@ absl::StatusOr<ResolvedBoard> ResolveBoard(const ServiceEnv& env,
   out.ref.board_id = std::string(leaderboard_id);
   if (!HasPeriods(config)) {
     if (!period.empty() && period != keys::kAllTimePeriod) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "period: leaderboard '", leaderboard_id,
-          "' has no periods; leave period empty, got '", period, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("period: leaderboard '", leaderboard_id,
+                       "' has no periods; leave period empty, got '",
+                       ShownValue(period), "'"));
     }
     out.ref.period = std::string(keys::kAllTimePeriod);
     return out;
@@ -125,8 +122,7 @@ absl::StatusOr<std::vector<std::string>> UniquePlayerIds(
   absl::flat_hash_set<absl::string_view> seen;
   for (int i = 0; i < ids.size(); ++i) {
     if (ids[i].empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, "[", i, "]: must not be empty"));
+      return FieldError(absl::StrCat(field, "[", i, "]"), "must not be empty");
     }
     if (seen.insert(ids[i]).second) out.push_back(ids[i]);
   }

@@ -17,6 +17,7 @@
 #include "grpcpp/support/status.h"
 #include "server/api_key_auth.h"
 #include "server/board_queries.h"
+#include "server/error_status.h"  // ToGrpcStatus, the RPC edge
 #include "server/redis_pool.h"
 #include "statstracker/v1/config.pb.h"
 
@@ -34,9 +35,6 @@ struct ServiceEnv {
   // Set at shutdown so long-running streams end promptly.
   std::atomic<bool>* shutting_down = nullptr;
 };
-
-// absl::Status -> grpc::Status with the same code and message.
-grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // CANCELLED / DEADLINE_EXCEEDED if the call is over; checked before work so
 // an expired call does not touch Redis.

@@ -1,5 +1,6 @@
 #include "server/stats_service.h"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/field_error.h"
 #include "common/keys.h"
 #include "common/redis_script.h"
 
@@ -26,8 +28,9 @@ absl::Status CheckStatNames(
       std::vector<std::string> valid;
       for (const StatSpec& spec : game.stats) valid.push_back(spec.name);
       return absl::InvalidArgumentError(absl::StrCat(
-          "stat_names[", i, "]: unknown stat '", names[i], "' in game '",
-          game.config.game_id(), "'; its stats: ", absl::StrJoin(valid, ", ")));
+          "stat_names[", i, "]: unknown stat '", ShownValue(names[i]),
+          "' in game '", game.config.game_id(),
+          "'; its stats: ", absl::StrJoin(valid, ", ")));
     }
   }
   return absl::OkStatus();
@@ -51,7 +54,8 @@ void BuildStats(const GameRuntime& game, const RedisReply& hash,
         double d;
         if (absl::SimpleAtoi(text, &v)) {
           value.set_int_value(v);
-        } else if (absl::SimpleAtod(text, &d)) {
+        } else if (absl::SimpleAtod(text, &d) && std::isfinite(d) &&
+                   std::fabs(d) < 9.2e18) {  // a cast past int64 is UB
           value.set_int_value(static_cast<int64_t>(d));
         } else {
           break;
@@ -114,7 +118,7 @@ absl::Status PlayerStatsServiceImpl::DoGet(
   if (!reply.ok()) return reply.status();
   if (reply->elements.empty()) {
     return absl::NotFoundError(
-        absl::StrCat("player_id: player '", request.player_id(),
+        absl::StrCat("player_id: player '", ShownValue(request.player_id()),
                      "' has no stats in game '", request.game_id(), "'"));
   }
   v1::PlayerStats* stats = response->mutable_stats();

@@ -2,6 +2,7 @@
 #define STATSTRACKER_SERVER_STATS_SERVICE_H_
 
 #include "grpcpp/grpcpp.h"
+#include "server/request_validation.h"
 #include "server/service_env.h"
 #include "statstracker/v1/stats.grpc.pb.h"
 
@@ -12,7 +13,7 @@ namespace server {
 // game's StatSpecs, plus the handlers' derived stats (Derive()).
 class PlayerStatsServiceImpl final : public v1::PlayerStatsService::Service {
  public:
-  static constexpr int kMaxPlayers = 100;
+  static constexpr int kMaxPlayers = server::kMaxPlayerIds;
 
   explicit PlayerStatsServiceImpl(const ServiceEnv* env) : env_(env) {}
 

@@ -77,7 +77,7 @@ absl::StatusOr<std::string> FindOnPath(const std::string& name) {
 }
 
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
-    Options options) {
+    const Options& options) {
   auto binary = FindOnPath("redis-server");
   if (!binary.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(

@@ -35,7 +35,8 @@ class RedisServer {
   // Starts a server. FAILED_PRECONDITION, with the install command, if
   // redis-server is not on PATH; UNAVAILABLE if it does not answer PING
   // within 10 seconds (its log is quoted).
-  static absl::StatusOr<std::unique_ptr<RedisServer>> Start(Options options);
+  static absl::StatusOr<std::unique_ptr<RedisServer>> Start(
+      const Options& options);
   static absl::StatusOr<std::unique_ptr<RedisServer>> Start() {
     return Start(Options());
   }

@@ -181,6 +181,7 @@ TEST_F(WorkerStorageTest, EventIdsAreRememberedInAFewTimeBucketedSets) {
   auto worker = StartWorker(*redis_, Config(), "ids");
   ASSERT_TRUE(worker.ok()) << worker.status();
   std::vector<v1::GameEvent> events;
+  events.reserve(3000);
   for (int i = 0; i < 3000; ++i) {
     events.push_back(Point(absl::StrCat("e", i), absl::StrCat("p", i % 10)));
   }
@@ -220,8 +221,10 @@ TEST_F(WorkerStorageTest, TrimsOnlyWhatEveryGroupAcknowledged) {
                                "MKSTREAM"})
                   .ok());
   std::vector<v1::GameEvent> events;
-  for (int i = 0; i < 500; ++i)
+  events.reserve(500);
+  for (int i = 0; i < 500; ++i) {
     events.push_back(Point(absl::StrCat("t", i), "p"));
+  }
   Publish(events);
   // analytics reads 200, acknowledges the first 100.
   auto read = conn_->Command({"XREADGROUP", "GROUP", "analytics", "a1", "COUNT",
@@ -288,6 +291,7 @@ TEST_F(WorkerStorageTest, ABacklogLongerThanAnyCapIsKeptUntilApplied) {
   // Workers stopped while 20,000 events arrive (the old configs capped the
   // stream at far less for PublishEvents and the CLI).
   std::vector<v1::GameEvent> events;
+  events.reserve(20000);
   for (int i = 0; i < 20000; ++i) {
     events.push_back(Point(absl::StrCat("k", i), absl::StrCat("p", i % 7)));
   }
@@ -308,8 +312,10 @@ TEST_F(WorkerStorageTest, ABacklogLongerThanAnyCapIsKeptUntilApplied) {
 
 TEST_F(WorkerStorageTest, TheSafetyCapDropsUnconsumedEntriesVisibly) {
   std::vector<v1::GameEvent> events;
-  for (int i = 0; i < 3000; ++i)
+  events.reserve(3000);
+  for (int i = 0; i < 3000; ++i) {
     events.push_back(Point(absl::StrCat("s", i), "p"));
+  }
   Publish(events);
   // A cap of 1,000 with 3,000 unconsumed: the worker trims to the cap
   // before it reads (it trims at the start of its first pass), logs it and

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Every quality gate, in the order CI runs them (.ci/run calls this script):
 #   tests     tools/test.sh                   every test, normal build
-#   asan      tools/test.sh --config=asan     every test under ASan + UBSan
+#   asan      tools/test.sh --config=asan     unit tests + the worker's e2e tests
+#                                             under ASan + UBSan
+#   fuzz      tools/fuzz.sh                   each libFuzzer target 20 s, two at
+#                                             a time (STATS_FUZZ_SECONDS)
 #   lint      tools/lint.sh                   clang-format + clang-tidy
 #   coverage  tools/coverage.sh               reported (total printed), not gated
 # Prints one line per gate and ends with "N passed, N failed" summed over the
@@ -32,8 +35,23 @@ run_tests() {  # run_tests GATE [bazel args...]
 }
 
 run_tests tests
-# Only what the tests need: the benchmarks and load generator are not rebuilt.
-run_tests asan --config=asan --build_tests_only
+# ASan + UBSan on the unit tests of every part and the worker's end-to-end
+# tests (the worker binary under the sanitizers on a real Redis). The server's
+# edge (paths, queries, JSON bodies, tokens, events, config) runs under ASan +
+# UBSan in the fuzz gate; `tools/test.sh --config=asan` runs everything (about
+# 20 minutes on 2 cores, too long for CI next to the other gates).
+run_tests asan --config=asan --build_tests_only //plugins/... //common/... \
+  //worker/... //server/... //tests:worker_exactly_once_test \
+  //tests:worker_storage_test
+
+echo "=== gate: fuzz ($(date -u +%H:%M:%S))"
+start=$SECONDS
+if bash tools/fuzz.sh --seconds "${STATS_FUZZ_SECONDS:-20}"; then
+  result[fuzz]="ok"
+else
+  result[fuzz]="FAILED"; failed_gates+=(fuzz)
+fi
+result[fuzz]+=" ($((SECONDS - start))s)"
 
 echo "=== gate: lint ($(date -u +%H:%M:%S))"
 start=$SECONDS
@@ -48,7 +66,7 @@ if [ "${STATS_SKIP_COVERAGE:-0}" != 1 ]; then
 fi
 
 echo "=== gates"
-for gate in tests asan lint coverage; do
+for gate in tests asan fuzz lint coverage; do
   [ -n "${result[$gate]:-}" ] && printf '%-9s %s\n' "$gate" "${result[$gate]}"
 done
 if [ "${#failed_gates[@]}" -gt 0 ]; then

@@ -11,15 +11,16 @@ APT_PACKAGES=(
   bazel-bootstrap bazel-rules-cc bazel-rules-java g++ git
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev libhiredis-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libmicrohttpd-dev
+  libmicrohttpd-dev libboost1.74-dev
   # gRPC's health and reflection v1 .proto files (/usr/share/grpc-proto)
   grpc-proto
   # the Python client example (clients/python) and its test
   python3-grpcio python3-protobuf
   # run and test
   redis-server redis-tools tzdata curl procps openssl
-  # quality gates (tools/lint.sh, tools/coverage.sh) and benchmarks
-  clang-format clang-tidy gcovr wrk
+  # quality gates (tools/lint.sh, tools/coverage.sh, tools/fuzz.sh) and
+  # benchmarks; libclang-rt-14-dev has libFuzzer (-fsanitize=fuzzer)
+  clang-format clang-tidy gcovr wrk clang-14 libclang-rt-14-dev
   # the live page's test (headless browser)
   chromium
 )

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Runs every test: installs missing dependencies, then `bazel test //...`.
 # Prints Bazel's per-test summary and ends with "N passed, N failed".
-# Extra arguments go to bazel test (e.g. --config=asan).
+# Extra arguments go to bazel test (e.g. --config=asan //worker/...).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 tools/install_deps.sh || exit 1
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-bazel test //... "$@" 2>&1 | tee "$log"
+# Arguments starting with // are the targets (default //...); the rest are
+# options.
+targets=()
+options=()
+for arg in "$@"; do
+  case "$arg" in //*) targets+=("$arg") ;; *) options+=("$arg") ;; esac
+done
+[ "${#targets[@]}" -eq 0 ] && targets=(//...)
+bazel test "${options[@]}" -- "${targets[@]}" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 
 # Summary lines look like "//pkg:target   (cached) PASSED in 0.5s".

@@ -71,6 +71,7 @@ TEST(ProducerDedup, ShuffledRetriedSequencesApplyOnce) {
   for (uint64_t s = 1; s <= 2000; ++s) keyed.emplace_back(s + rng() % 40, s);
   std::sort(keyed.begin(), keyed.end());
   std::vector<uint64_t> order;
+  order.reserve(keyed.size());
   for (const auto& [key, s] : keyed) order.push_back(s);
   std::vector<uint64_t> sent;
   for (uint64_t s : order) {

@@ -43,8 +43,8 @@ class CumulativePointsScorer : public Scorer {
     if (event.has_score_submitted()) {
       if (!add_score_) return changes;
       const auto& s = event.score_submitted();
-      absl::Status status =
-          Add("score_submitted", s.player_id(), s.score(), current, &changes);
+      absl::Status status = Add("score_submitted.score", s.player_id(),
+                                s.score(), current, &changes);
       if (!status.ok()) return status;
     } else if (event.has_match_completed()) {
       const auto& match = event.match_completed();
@@ -64,7 +64,8 @@ class CumulativePointsScorer : public Scorer {
                                                      : loss_;
         }
         absl::Status status =
-            Add(absl::StrCat("match_completed.participants[", i, "]"),
+            Add(absl::StrCat("match_completed.participants[", i, "]",
+                             add_score_ ? ".score" : ".outcome"),
                 p.player_id(), points, current, &changes);
         if (!status.ok()) return status;
       }
@@ -74,23 +75,27 @@ class CumulativePointsScorer : public Scorer {
 
  private:
   // Appends the player's new total. Adding 0 to a player already on the
-  // board changes nothing, so no change is returned for it.
+  // board changes nothing, so no change is returned for it. `field` is the
+  // event field the points come from; a total that would overflow to
+  // infinity rejects the event naming it.
   static absl::Status Add(
-      const std::string& path, const std::string& player, double points,
+      const std::string& field, const std::string& player, double points,
       const absl::flat_hash_map<std::string, ScorerState>& current,
       std::vector<ScoreChange>* changes) {
     if (player.empty()) {
+      const std::string parent = field.substr(0, field.rfind('.'));
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ".player_id must be set"));
+          absl::StrCat(parent, ".player_id must be set"));
     }
-    absl::Status finite = plugins::CheckFinite(path + ".score", points);
-    if (!finite.ok()) return finite;
     auto it = current.find(player);
     const bool known = it != current.end();
+    absl::StatusOr<double> total =
+        plugins::AddFinite(field, known ? it->second.score : 0, points);
+    if (!total.ok()) return total.status();
     if (known && points == 0) return absl::OkStatus();
     ScoreChange change;
     change.player_id = player;
-    change.state.score = (known ? it->second.score : 0) + points;
+    change.state.score = *total;
     changes->push_back(std::move(change));
     return absl::OkStatus();
   }

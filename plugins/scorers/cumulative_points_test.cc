@@ -121,5 +121,47 @@ TEST(CumulativePoints, FactoryRejectsNonFinitePoints) {
               HasSubstr("params.points_per_draw must be finite, got nan"));
 }
 
+// Two finite scores can sum past the largest double: the event is rejected
+// (the worker dead-letters it with this reason) instead of storing +inf.
+TEST(CumulativePoints, RejectsTotalsThatOverflow) {
+  auto scorer = Make("add_score: true");
+  auto big = ParseText<v1::GameEvent>(R"pb(
+    score_submitted { player_id: "ann" score: 1e308 })pb");
+  States current;
+  auto first = scorer->Score(big, current);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 1u);
+  current["ann"] = (*first)[0].state;
+
+  auto second = scorer->Score(big, current);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(second.status().message(),
+              HasSubstr("score_submitted.score: adding 1e+308 to the stored "
+                        "total 1e+308 overflows"));
+
+  current["bob"].score = -1.5e308;
+  auto match = ParseText<v1::GameEvent>(R"pb(
+    match_completed {
+      participants { player_id: "ann" score: 1 }
+      participants { player_id: "bob" score: -1e308 }
+    })pb");
+  auto in_match = scorer->Score(match, current);
+  ASSERT_FALSE(in_match.ok());
+  EXPECT_THAT(in_match.status().message(),
+              HasSubstr("match_completed.participants[1].score: adding "
+                        "-1e+308 to the stored total -1.5e+308 overflows"));
+}
+
+TEST(CumulativePoints, OutcomePointsThatOverflowNameTheOutcome) {
+  auto scorer = Make("points_per_win: 1e308");
+  States current;
+  current["ann"].score = 1e308;
+  auto changes = scorer->Score(ParseText<v1::GameEvent>(kWinLoss), current);
+  ASSERT_FALSE(changes.ok());
+  EXPECT_THAT(changes.status().message(),
+              HasSubstr("match_completed.participants[0].outcome: adding"));
+}
+
 }  // namespace
 }  // namespace statstracker

@@ -67,17 +67,23 @@ class EloScorer : public Scorer {
     };
     std::vector<double> side_ratings;
     for (const plugins::MatchSide& side : *sides) {
-      double sum = 0;
-      for (int i : side.participants) sum += rating_of(i);
-      side_ratings.push_back(sum /
-                             static_cast<double>(side.participants.size()));
+      // The mean as a sum of shares: two ratings near the largest double
+      // would overflow a plain sum.
+      const double n = static_cast<double>(side.participants.size());
+      double mean = 0;
+      for (int i : side.participants) mean += rating_of(i) / n;
+      side_ratings.push_back(mean);
     }
     const std::vector<double> deltas = SideChanges(*sides, side_ratings, k_);
     for (size_t s = 0; s < sides->size(); ++s) {
       for (int i : (*sides)[s].participants) {
+        absl::StatusOr<double> rating = plugins::AddFinite(
+            absl::StrCat("match_completed.participants[", i, "]"), rating_of(i),
+            deltas[s]);
+        if (!rating.ok()) return rating.status();
         ScoreChange change;
         change.player_id = match.participants(i).player_id();
-        change.state.score = rating_of(i) + deltas[s];
+        change.state.score = *rating;
         changes.push_back(std::move(change));
       }
     }

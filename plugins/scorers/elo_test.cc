@@ -353,5 +353,28 @@ TEST(Elo, FactoryValidatesKAndInitialRating) {
               HasSubstr("params must be a statstracker.v1.EloParams"));
 }
 
+// A team's mean rating is computed without an intermediate sum, so two
+// ratings near the largest double stay finite (their sum would be +inf and
+// every rating NaN).
+TEST(Elo, HugeTeamRatingsStayFinite) {
+  auto scorer = Make("");
+  auto event = ParseText<v1::GameEvent>(R"pb(
+    match_completed {
+      participants { player_id: "a1" team_id: "a" outcome: OUTCOME_WIN }
+      participants { player_id: "a2" team_id: "a" outcome: OUTCOME_WIN }
+      participants { player_id: "b1" team_id: "b" outcome: OUTCOME_LOSS }
+      participants { player_id: "b2" team_id: "b" outcome: OUTCOME_LOSS }
+    })pb");
+  auto ratings = Ratings(scorer->Score(event, With({{"a1", 1.5e308},
+                                                    {"a2", 1.5e308},
+                                                    {"b1", 1.5e308},
+                                                    {"b2", 1.5e308}})));
+  ASSERT_EQ(ratings.size(), 4u);
+  for (const auto& [player, rating] : ratings) {
+    EXPECT_TRUE(std::isfinite(rating)) << player;
+    EXPECT_DOUBLE_EQ(rating, 1.5e308) << player;  // +-16 is below precision
+  }
+}
+
 }  // namespace
 }  // namespace statstracker

@@ -207,6 +207,15 @@ class Glicko2Scorer : public Scorer {
           }
         }
         const Rating after = Update(before[i], games, tau_);
+        // Extreme stored values (a rating near the largest double) must not
+        // turn into infinity or NaN on the board.
+        for (double value : {after.rating, after.deviation, after.volatility}) {
+          absl::Status finite =
+              plugins::CheckFinite(absl::StrCat("match_completed.participants[",
+                                                i, "]: the new rating"),
+                                   value);
+          if (!finite.ok()) return finite;
+        }
         ScoreChange change;
         change.player_id = match.participants(i).player_id();
         change.state.score = after.rating;

@@ -324,5 +324,26 @@ TEST(Glicko2Scorer, FactoryValidatesParams) {
               HasSubstr("params must be a statstracker.v1.Glicko2Params"));
 }
 
+// A stored volatility so large that the update overflows rejects the event
+// instead of putting infinity on the board.
+TEST(Glicko2Scorer, UpdatesThatOverflowRejectTheEvent) {
+  auto scorer = Make("");
+  auto event = ParseText<v1::GameEvent>(R"pb(
+    match_completed {
+      participants { player_id: "ann" outcome: OUTCOME_WIN }
+      participants { player_id: "bob" outcome: OUTCOME_LOSS }
+    })pb");
+  absl::flat_hash_map<std::string, ScorerState> current;
+  current["ann"].score = 1500;
+  current["ann"].aux["deviation"] = 1500;
+  current["ann"].aux["volatility"] = 1e300;
+  auto changes = scorer->Score(event, current);
+  ASSERT_FALSE(changes.ok());
+  EXPECT_EQ(changes.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(changes.status().message(),
+              HasSubstr("match_completed.participants[0]: the new rating "
+                        "must be finite, got "));
+}
+
 }  // namespace
 }  // namespace statstracker

@@ -33,9 +33,13 @@ bool ValidName(const std::string& name) {
   return true;
 }
 
+// A stored stat as an integer; a stored double outside the int64 range
+// (only possible if something else wrote the hash) counts as 0.
 int64_t AsInt(const v1::StatValue& value) {
   if (value.value_case() == v1::StatValue::kIntValue) return value.int_value();
-  return std::llround(plugins::StatAsDouble(value));
+  absl::StatusOr<int64_t> whole =
+      plugins::RoundToInt64("stored stat", plugins::StatAsDouble(value));
+  return whole.ok() ? *whole : 0;
 }
 
 v1::StatValue IntValue(int64_t v) {
@@ -138,7 +142,8 @@ class DeclarativeHandler : public StatsHandler {
       const StatMap& stats = it == current.end() ? kEmpty : it->second;
       StatChange change;
       change.player_id = *entry.player_id;
-      ApplyEntry(entry, stats, &change.values);
+      absl::Status applied = ApplyEntry(entry, stats, &change.values);
+      if (!applied.ok()) return applied;
       if (!change.values.empty()) changes.push_back(std::move(change));
     }
     return changes;
@@ -153,7 +158,14 @@ class DeclarativeHandler : public StatsHandler {
           num == stats->end() ? 0 : plugins::StatAsDouble(num->second);
       const double d =
           den == stats->end() ? 0 : plugins::StatAsDouble(den->second);
-      (*stats)[def.name()] = DoubleValue(d == 0 ? 0 : n / d);
+      // Two finite sums can divide to infinity (1e308 / 1e-308); such a
+      // ratio says nothing, so it is left out rather than sent as Infinity.
+      const double ratio = d == 0 ? 0 : n / d;
+      if (std::isfinite(ratio)) {
+        (*stats)[def.name()] = DoubleValue(ratio);
+      } else {
+        stats->erase(def.name());
+      }
     }
     if (hidden_streak_) stats->erase(kStreakHelperStat);
   }
@@ -170,8 +182,10 @@ class DeclarativeHandler : public StatsHandler {
     (*out)[name] = value;
   }
 
-  void ApplyEntry(const Entry& entry, const StatMap& stats,
-                  StatMap* out) const {
+  // INVALID_ARGUMENT naming the event field when a total would overflow
+  // (a double sum to infinity, an integer past the int64 range).
+  absl::Status ApplyEntry(const Entry& entry, const StatMap& stats,
+                          StatMap* out) const {
     // The current streak after this event, if the event decides it.
     bool streak_known = false;
     int64_t streak = 0;
@@ -179,7 +193,12 @@ class DeclarativeHandler : public StatsHandler {
       streak_known = true;
       auto it = stats.find(streak_source_);
       const int64_t before = it == stats.end() ? 0 : AsInt(it->second);
-      streak = entry.outcome == v1::OUTCOME_WIN ? before + 1 : 0;
+      if (entry.outcome == v1::OUTCOME_WIN) {
+        absl::StatusOr<int64_t> next =
+            plugins::AddInt64(absl::StrCat(entry.path, ".outcome"), before, 1);
+        if (!next.ok()) return next.status();
+        streak = *next;
+      }
       if (hidden_streak_) Set(stats, kStreakHelperStat, IntValue(streak), out);
     }
 
@@ -191,32 +210,43 @@ class DeclarativeHandler : public StatsHandler {
         case Def::kCount: {
           const v1::Outcome want = def.count().outcome();
           const int64_t before = has ? AsInt(it->second) : 0;
-          if (want == v1::OUTCOME_UNSPECIFIED) {
-            Set(stats, name, IntValue(before + 1), out);
-          } else if (entry.is_match) {
-            Set(stats, name, IntValue(before + (entry.outcome == want ? 1 : 0)),
-                out);
-          }
+          const bool counts = want == v1::OUTCOME_UNSPECIFIED ||
+                              (entry.is_match && entry.outcome == want);
+          if (!counts && !entry.is_match) break;
+          absl::StatusOr<int64_t> next =
+              plugins::AddInt64(entry.path, before, counts ? 1 : 0);
+          if (!next.ok()) return next.status();
+          Set(stats, name, IntValue(*next), out);
           break;
         }
         case Def::kAggregate: {
           const auto& agg = def.aggregate();
           double v;
+          std::string field;
           if (agg.field() == "score") {
             v = entry.score;
+            field = absl::StrCat(entry.path, ".score");
           } else {
             auto found = entry.values->find(agg.field());
             if (found == entry.values->end()) break;
             v = found->second;
+            field = absl::StrCat(entry.path, ".values[\"", agg.field(), "\"]");
           }
           if (!std::isfinite(v)) break;  // event validation rejects these
-          if (agg.integer()) v = static_cast<double>(std::llround(v));
+          if (agg.integer()) {
+            absl::StatusOr<int64_t> whole = plugins::RoundToInt64(field, v);
+            if (!whole.ok()) return whole.status();
+            v = static_cast<double>(*whole);
+          }
           const double before = has ? plugins::StatAsDouble(it->second) : 0;
           double next = v;
           switch (agg.op()) {
-            case Def::AggregateStat::OP_SUM:
-              next = before + v;
+            case Def::AggregateStat::OP_SUM: {
+              absl::StatusOr<double> sum = plugins::AddFinite(field, before, v);
+              if (!sum.ok()) return sum.status();
+              next = *sum;
               break;
+            }
             case Def::AggregateStat::OP_MIN:
               next = has && before <= v ? before : v;
               break;
@@ -226,10 +256,13 @@ class DeclarativeHandler : public StatsHandler {
             default:  // OP_LAST
               break;
           }
-          Set(stats, name,
-              agg.integer() ? IntValue(static_cast<int64_t>(next))
-                            : DoubleValue(next),
-              out);
+          if (agg.integer()) {
+            absl::StatusOr<int64_t> whole = plugins::RoundToInt64(field, next);
+            if (!whole.ok()) return whole.status();
+            Set(stats, name, IntValue(*whole), out);
+          } else {
+            Set(stats, name, DoubleValue(next), out);
+          }
           break;
         }
         case Def::kStreak: {
@@ -246,6 +279,7 @@ class DeclarativeHandler : public StatsHandler {
           break;
       }
     }
+    return absl::OkStatus();
   }
 
   std::vector<Def> defs_;

@@ -420,5 +420,94 @@ TEST(Declarative, FactoryValidatesNamesAndKinds) {
       HasSubstr("params must be a statstracker.v1.DeclarativeStatsParams"));
 }
 
+// Sums that would overflow reject the event naming the field and value (the
+// worker dead-letters it) instead of storing infinity or wrapping an int64.
+TEST(Declarative, TotalsThatOverflowRejectTheEvent) {
+  auto handler = Make(R"pb(
+    stats {
+      name: "sum_kills"
+      aggregate { field: "kills" op: OP_SUM }
+    }
+    stats {
+      name: "total_score"
+      aggregate { field: "score" op: OP_SUM integer: true }
+    }
+    stats {
+      name: "played"
+      count {}
+    })pb");
+  auto event = ParseText<v1::GameEvent>(R"pb(
+    score_submitted {
+      player_id: "ann"
+      score: 1
+      values { key: "kills" value: 1e308 }
+    })pb");
+  Store current;
+  current["ann"]["sum_kills"].set_double_value(1e308);
+  auto sum = handler->Apply(event, current);
+  ASSERT_FALSE(sum.ok());
+  EXPECT_EQ(sum.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(sum.status().message(),
+              HasSubstr("score_submitted.values[\"kills\"]: adding 1e+308 to "
+                        "the stored total 1e+308 overflows"));
+
+  current["ann"].clear();
+  current["ann"]["total_score"].set_int_value(INT64_MAX - 1);
+  auto integer = handler->Apply(ParseText<v1::GameEvent>(R"pb(score_submitted {
+                                                                player_id: "ann"
+                                                                score: 10
+                                                              })pb"),
+                                current);
+  ASSERT_FALSE(integer.ok());
+  EXPECT_THAT(integer.status().message(),
+              HasSubstr("score_submitted.score: 9.22337e+18 is not an "
+                        "integer within"));
+
+  auto huge = handler->Apply(ParseText<v1::GameEvent>(R"pb(score_submitted {
+                                                             player_id: "bob"
+                                                             score: 1e300
+                                                           })pb"),
+                             {});
+  ASSERT_FALSE(huge.ok());
+  EXPECT_THAT(huge.status().message(),
+              HasSubstr("score_submitted.score: 1e+300 is not an integer"));
+
+  current["ann"].clear();
+  current["ann"]["played"].set_int_value(INT64_MAX);
+  auto count = handler->Apply(ParseText<v1::GameEvent>(R"pb(score_submitted {
+                                                              player_id: "ann"
+                                                              score: 1
+                                                            })pb"),
+                              current);
+  ASSERT_FALSE(count.ok());
+  EXPECT_THAT(count.status().message(),
+              HasSubstr("score_submitted: adding 1 to the stored total "
+                        "9223372036854775807 overflows"));
+}
+
+TEST(Declarative, RatioThatOverflowsIsLeftOut) {
+  auto handler = Make(R"pb(
+    stats {
+      name: "sum"
+      aggregate { field: "score" op: OP_SUM }
+    }
+    stats {
+      name: "tiny"
+      aggregate { field: "x" op: OP_LAST }
+    }
+    stats {
+      name: "per_tiny"
+      ratio { numerator: "sum" denominator: "tiny" }
+    })pb");
+  StatMap stats;
+  stats["sum"].set_double_value(1e308);
+  stats["tiny"].set_double_value(1e-308);
+  handler->Derive(&stats);
+  EXPECT_FALSE(stats.contains("per_tiny"));
+  stats["tiny"].set_double_value(4);
+  handler->Derive(&stats);
+  EXPECT_DOUBLE_EQ(Double(stats, "per_tiny"), 2.5e307);
+}
+
 }  // namespace
 }  // namespace statstracker

@@ -10,9 +10,9 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "server/gateway/cors.h"
+#include "server/gateway/http_front.h"
+#include "server/gateway/json_errors.h"  // HttpStatusFromGrpcCode, bodies
 #include "server/gateway/route_table.h"
-
-struct MHD_Daemon;
 
 namespace statstracker {
 namespace gateway {
@@ -31,10 +31,18 @@ struct GatewayOptions {
   // Serialized FileDescriptorSets whose services are routed; empty means
   // {ApiDescriptorSet()}.
   std::vector<std::string> descriptor_sets;
-  // Directory served at / (index.html) and /web/*; empty disables it.
+  // Directory the live page's files are read from; empty disables them.
   std::string web_root;
-  // Largest request body; larger ones get 413. 0 means 1 MiB.
+  // The only files served from web_root: "/" is index.html, "/web/<name>"
+  // one of these. Nothing else in the directory (BUILD, editor backups) is
+  // reachable.
+  std::vector<std::string> web_files = {"index.html", "app.js", "style.css"};
+  // Largest request body; larger ones get 413. 0 means 1 MiB. (Sets
+  // http.max_body_bytes.)
   size_t max_request_bytes = 0;
+  // Connections, limits and timeouts of the HTTP front (http_front.h);
+  // http.address is set from `address`.
+  HttpFrontOptions http;
   // Request headers forwarded as gRPC metadata (lower case), besides
   // "grpc-metadata-<key>" headers, which are forwarded as "<key>".
   std::vector<std::string> forwarded_headers = {
@@ -56,23 +64,24 @@ struct GatewayOptions {
 // `channel` as generic gRPC calls; GET /openapi.json; static files; HEAD
 // for every GET; CORS preflights and headers (cors.h).
 //
-// HTTP comes from GNU libmicrohttpd (Debian's libmicrohttpd12), run with an
-// internal polling thread and a thread per connection: each request is
-// handled by blocking calls on its own thread (a gRPC call, then the
-// response), which keeps the transcoding code linear, lets a
-// WatchLeaderboard stream block between updates without stalling other
-// clients, and still gives keep-alive and concurrent requests. libmicrohttpd
-// is a small, fuzzed, long-lived C library with a strict HTTP/1.1 parser,
-// chunked encoding and connection limits and timeouts; the per-connection
-// thread costs a stack per open connection, bounded by the connection
-// limit set below, which is cheap next to the Redis work behind each call.
+// HTTP comes from HttpFront (http_front.h): event-driven, with per-client
+// and total connection limits, header/idle/body/write timeouts and every
+// error it makes itself in this gateway's JSON error shape. Handlers here
+// never block an I/O thread: unary calls use gRPC's callback API and answer
+// the exchange from the completion, WatchLeaderboard streams are a client
+// reactor that reads the next message only once the previous chunk is
+// written (backpressure), and a client that disconnects cancels its call.
+// Every response carries security headers (nosniff, frame denial, referrer
+// policy; a Content-Security-Policy that allows the page only its own
+// assets and the API nothing).
 class Gateway {
  public:
   // Builds the routes and the OpenAPI document and starts listening.
   // INVALID_ARGUMENT for bad descriptors or options, UNAVAILABLE if the
   // address cannot be bound.
   static absl::StatusOr<std::unique_ptr<Gateway>> Start(GatewayOptions options);
-  // Stops listening and closes connections (open streams are cancelled).
+  // Stops listening, closes connections, cancels calls in flight and waits
+  // for them.
   ~Gateway();
 
   // host:port with the actual port.
@@ -80,36 +89,34 @@ class Gateway {
   int port() const { return port_; }
   const RouteTable& routes() const { return *routes_; }
   const std::string& openapi_json() const { return openapi_; }
+  const HttpFront& front() const { return *front_; }
 
-  // Internal: libmicrohttpd's callbacks call these.
-  struct Request;
-  int Handle(void* connection, Request* request, const char* method,
-             const char* upload_data, size_t* upload_data_size);
+  // Internal: the calls in flight register here so ~Gateway can end them.
+  class Calls;
 
  private:
   Gateway() = default;
-  int Dispatch(void* connection, Request* request, const std::string& method);
-  int ServeStatic(void* connection, const std::string& path);
-  int CallUnary(void* connection, const Route& route,
-                const google::protobuf::Message& request,
-                grpc::ClientContext* context);
-  int CallStreaming(void* connection, const Route& route,
-                    const google::protobuf::Message& request,
-                    std::unique_ptr<grpc::ClientContext> context, bool sse,
-                    bool head);
+  void Handle(const HttpRequest& request,
+              std::shared_ptr<HttpExchange> exchange);
+  void ServeStatic(const std::string& path, HttpExchange* exchange);
+  void CallUnary(const Route& route, const google::protobuf::Message& request,
+                 std::shared_ptr<grpc::ClientContext> context,
+                 const std::shared_ptr<HttpExchange>& exchange);
+  void CallStreaming(const Route& route,
+                     const google::protobuf::Message& request,
+                     std::shared_ptr<grpc::ClientContext> context, bool sse,
+                     std::shared_ptr<HttpExchange> exchange);
 
   GatewayOptions options_;
   std::unique_ptr<RouteTable> routes_;
   std::unique_ptr<CorsPolicy> cors_;
   std::unique_ptr<grpc::GenericStub> stub_;
+  std::shared_ptr<Calls> calls_;
   std::string openapi_;
   std::string address_;
   int port_ = 0;
-  MHD_Daemon* daemon_ = nullptr;
+  std::unique_ptr<HttpFront> front_;
 };
-
-// grpc-gateway's HTTP status for a gRPC status code.
-int HttpStatusFromGrpcCode(int code);
 
 }  // namespace gateway
 }  // namespace statstracker

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/field_error.h"
 
 namespace statstracker {
 namespace gateway {
@@ -20,7 +21,7 @@ int HexValue(char c) {
 
 absl::Status Bad(absl::string_view text, absl::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("path template \"", text, "\": ", why));
+      absl::StrCat("path template \"", ShownValue(text, 256), "\": ", why));
 }
 
 // Appends the segments of a variable's or the template's pattern text.
@@ -35,7 +36,8 @@ absl::Status ParseSegments(absl::string_view full, absl::string_view text,
     } else if (part.empty()) {
       return Bad(full, "empty path segment");
     } else if (part.find_first_of("{}*=") != absl::string_view::npos) {
-      return Bad(full, absl::StrCat("malformed segment \"", part, "\""));
+      return Bad(full,
+                 absl::StrCat("malformed segment \"", ShownValue(part), "\""));
     } else {
       seg.literal = std::string(part);
     }
@@ -114,6 +116,14 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
     }
     if (i >= rest.size()) break;
     ++i;  // the '/'
+  }
+  // google.api.http: `**` must be the last segment (before the verb). It
+  // also keeps matching linear: with several, a hostile path would make
+  // MatchFrom try exponentially many splits.
+  for (size_t s = 0; s + 1 < t.segments_.size(); ++s) {
+    if (t.segments_[s].kind == Segment::kMulti) {
+      return Bad(text, "'**' must be the last segment");
+    }
   }
   return t;
 }

@@ -56,6 +56,22 @@ TEST(PathTemplateTest, RejectsMalformedTemplates) {
   EXPECT_FALSE(PathTemplate::Parse("/v1//x").ok());
   EXPECT_FALSE(PathTemplate::Parse("/v1/{}").ok());
   EXPECT_FALSE(PathTemplate::Parse("/v1/x:").ok());
+  // `**` only last (google.api.http), which keeps matching linear.
+  EXPECT_FALSE(PathTemplate::Parse("/v1/**/x").ok());
+  EXPECT_FALSE(PathTemplate::Parse("/v1/{a=**}/{b=**}").ok());
+  EXPECT_TRUE(PathTemplate::Parse("/v1/x/{a=**}:verb").ok());
+}
+
+// Found by path_template_fuzzer: a path of many segments against a template
+// with several `**` took exponential time. Such templates are refused now;
+// one trailing `**` matches a long path at once.
+TEST(PathTemplateTest, LongPathsMatchQuickly) {
+  PathTemplate t = P("/v1/files/{path=**}");
+  std::string path = "/v1/files";
+  for (int i = 0; i < 5000; ++i) path += "/s";
+  PathTemplate::Bindings bindings;
+  EXPECT_TRUE(t.Match(path, &bindings));
+  EXPECT_FALSE(P("/v1/{a}/x").Match(path, nullptr));
 }
 
 TEST(PathTemplateTest, LiteralsAreMoreSpecificThanVariables) {

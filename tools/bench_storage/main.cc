@@ -202,12 +202,14 @@ void Run() {
   };
   std::cout << "players=" << players << " ids like " << PlayerId(0)
             << " (redis-server " << std::flush;
-  system("redis-server --version | sed 's/.*v=\\([^ ]*\\).*/\\1/' | tr -d '\\n'");
+  system(
+      "redis-server --version | sed 's/.*v=\\([^ ]*\\).*/\\1/' | tr -d '\\n'");
   std::cout << ")\n"
             << "| board | bytes/entry, all included | bare ZSET bytes/entry "
                "| ratio |\n|---|---|---|---|\n";
   for (const Scenario& s : scenarios) {
-    if (!absl::GetFlag(FLAGS_only).empty() && s.name != absl::GetFlag(FLAGS_only)) {
+    if (!absl::GetFlag(FLAGS_only).empty() &&
+        s.name != absl::GetFlag(FLAGS_only)) {
       continue;
     }
     auto redis = RedisServer::Start();
@@ -217,14 +219,13 @@ void Run() {
     auto config = WriteTempFile("bench-storage.textproto", ConfigText(s, 1000));
     Check(config.status(), "config");
     Load load = MakeLoad(s, players, /*sequenced=*/true);
-    const int64_t ours = ApplyAndMeasure(redis->get(), conn->get(), *config,
-                                         load.bytes);
+    const int64_t ours =
+        ApplyAndMeasure(redis->get(), conn->get(), *config, load.bytes);
     // The bare ZSET gets the scores the board ended with.
     std::vector<double> scores = load.scores;
     if (scores.empty()) {
-      auto all = (*conn)->CommandOk(
-          {"ZRANGE", keys::Board("bench", "b", "all"), "0", "-1",
-           "WITHSCORES"});
+      auto all = (*conn)->CommandOk({"ZRANGE", keys::Board("bench", "b", "all"),
+                                     "0", "-1", "WITHSCORES"});
       Check(all.status(), "ZRANGE");
       scores.assign(players, 0);
       for (size_t i = 0; i + 1 < all->elements.size(); i += 2) {
@@ -251,15 +252,15 @@ void Run() {
     Check(redis.status(), "redis-server");
     auto conn = (*redis)->Connect();
     Check(conn.status(), "connect");
-    Scenario s{"dedup",
-               R"(leaderboard_id: "b" scorer: "cumulative_points")", false,
-               false};
+    Scenario s{"dedup", R"(leaderboard_id: "b" scorer: "cumulative_points")",
+               false, false};
     auto config = WriteTempFile("bench-dedup.textproto", ConfigText(s, 1000));
     Check(config.status(), "config");
     std::vector<std::string> bytes;
     for (int i = 0; i < n; ++i) {
       v1::GameEvent e;
-      e.set_event_id(absl::StrCat("0f8fad5b-d9cb-469f-a165-", 700000000000 + i));
+      e.set_event_id(
+          absl::StrCat("0f8fad5b-d9cb-469f-a165-", 700000000000 + i));
       e.set_game_id("bench");
       e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
       if (sequenced) {
@@ -277,8 +278,8 @@ void Run() {
         {"KEYS", sequenced ? "st:{bench}:producer:*" : "st:{bench}:dedup:*"});
     Check(names.status(), "KEYS");
     for (const RedisReply& key : names->elements) {
-      auto usage = (*conn)->CommandOk({"MEMORY", "USAGE", key.str, "SAMPLES",
-                                       "0"});
+      auto usage =
+          (*conn)->CommandOk({"MEMORY", "USAGE", key.str, "SAMPLES", "0"});
       Check(usage.status(), "MEMORY USAGE");
       dedup += usage->integer;
     }

@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include <fstream>
-
 #include <iostream>
 #include <map>
 #include <string>
@@ -203,9 +202,9 @@ void Run() {
                      "worker CPU %5.1f us/event | XADD -P %9.0f/s (worker "
                      "= %4.1f%%) | publish %8.0f events/s |",
                      s.name, rate, seconds, bound,
-                     bound > 0 ? 100 * rate / bound : 0, 1e6 * redis_cpu / events,
-                     1e6 * worker_cpu / events, xadd_rate,
-                     100 * rate / xadd_rate, events / publish_s)
+                     bound > 0 ? 100 * rate / bound : 0,
+                     1e6 * redis_cpu / events, 1e6 * worker_cpu / events,
+                     xadd_rate, 100 * rate / xadd_rate, events / publish_s)
               << std::endl;
     std::cout << "  Redis calls per event (inside scripts included): " << mix
               << std::endl;

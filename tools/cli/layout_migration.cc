@@ -296,7 +296,7 @@ class BoardPeriodMigration {
           scores.insert(stored);
         }
       }
-      if (page->elements.size() < 2 * kPage) break;
+      if (page->elements.size() < 2 * static_cast<size_t>(kPage)) break;
     }
     std::vector<std::string> zadd = {"ZADD", distinct_};
     Commands commands;

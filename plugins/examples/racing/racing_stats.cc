@@ -31,7 +31,11 @@ constexpr char kAverage[] = "avg_lap_ms";
 int64_t IntOr(const StatMap& stats, const char* name, int64_t fallback) {
   auto it = stats.find(name);
   if (it == stats.end()) return fallback;
-  return static_cast<int64_t>(plugins::StatAsDouble(it->second));
+  if (it->second.has_int_value()) return it->second.int_value();
+  // A double outside the int64 range cannot be cast; treat it as unset.
+  absl::StatusOr<int64_t> whole =
+      plugins::RoundToInt64(name, plugins::StatAsDouble(it->second));
+  return whole.ok() ? *whole : fallback;
 }
 
 class RacingStatsHandler : public StatsHandler {
@@ -70,14 +74,23 @@ class RacingStatsHandler : public StatsHandler {
 
     StatChange change;
     change.player_id = l.player_id();
-    change.values[kLaps].set_int_value(IntOr(stats, kLaps, 0) + 1);
-    change.values[kLapTime].set_int_value(IntOr(stats, kLapTime, 0) +
-                                          l.lap_time_ms());
-    auto distance = stats.find(kDistance);
-    change.values[kDistance].set_double_value(
-        (distance == stats.end() ? 0
-                                 : plugins::StatAsDouble(distance->second)) +
+    // Totals that would overflow reject the event (it is dead-lettered)
+    // instead of wrapping around or reaching infinity.
+    absl::StatusOr<int64_t> laps =
+        plugins::AddInt64("custom", IntOr(stats, kLaps, 0), 1);
+    if (!laps.ok()) return laps.status();
+    absl::StatusOr<int64_t> lap_time = plugins::AddInt64(
+        "custom.lap_time_ms", IntOr(stats, kLapTime, 0), l.lap_time_ms());
+    if (!lap_time.ok()) return lap_time.status();
+    auto stored = stats.find(kDistance);
+    absl::StatusOr<double> distance = plugins::AddFinite(
+        "custom.distance_m",
+        stored == stats.end() ? 0 : plugins::StatAsDouble(stored->second),
         l.distance_m());
+    if (!distance.ok()) return distance.status();
+    change.values[kLaps].set_int_value(*laps);
+    change.values[kLapTime].set_int_value(*lap_time);
+    change.values[kDistance].set_double_value(*distance);
     if (!l.invalidated()) {
       const int64_t best = IntOr(stats, kBestLap, 0);
       if (best == 0 || l.lap_time_ms() < best) {

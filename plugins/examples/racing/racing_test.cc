@@ -216,5 +216,26 @@ TEST(RacingExample, SampleConfigBuilds) {
   EXPECT_FALSE((*handler)->Apply(Lap("ann", 1000), {}).ok());
 }
 
+TEST(RacingStats, TotalsThatOverflowRejectTheLap) {
+  auto handler = MakeHandler("racing", RacingParams());
+  ASSERT_TRUE(handler.ok()) << handler.status();
+  absl::flat_hash_map<std::string, StatMap> current;
+  current["ann"]["total_lap_ms"].set_int_value(INT64_MAX - 10);
+  auto time = (*handler)->Apply(Lap("ann", 82000), current);
+  ASSERT_FALSE(time.ok());
+  EXPECT_EQ(time.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(time.status().message(),
+              HasSubstr("custom.lap_time_ms: adding 82000 to the stored "
+                        "total 9223372036854775797 overflows"));
+
+  current["ann"].clear();
+  current["ann"]["total_distance_m"].set_double_value(1.7e308);
+  auto distance = (*handler)->Apply(Lap("ann", 82000, "monza", 1e308), current);
+  ASSERT_FALSE(distance.ok());
+  EXPECT_THAT(distance.status().message(),
+              HasSubstr("custom.distance_m: adding 1e+308 to the stored "
+                        "total 1.7e+308 overflows"));
+}
+
 }  // namespace
 }  // namespace statstracker
