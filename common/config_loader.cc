@@ -19,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/game_catalog.h"
+#include "common/history_point.h"
 #include "common/logging.h"
 #include "common/periods.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -206,6 +207,14 @@ absl::Status ValidateBoard(const v1::LeaderboardConfig& board) {
   if (board.has_period()) {
     absl::Status status = ValidatePeriodConfig(board.period());
     if (!status.ok()) return status;
+  }
+  if (board.has_history()) {
+    const uint32_t n = board.history().max_points();
+    if (n < 1 || n > kMaxHistoryPoints) {
+      return Invalid("history.max_points",
+                     absl::StrCat("must be 1 to ", kMaxHistoryPoints, ", got ",
+                                  n, "; remove history to keep none"));
+    }
   }
   return absl::OkStatus();
 }

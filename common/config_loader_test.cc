@@ -319,6 +319,28 @@ INSTANTIATE_TEST_SUITE_P(
                 "games[0] \"a\": leaderboards[0] \"s\": period.seasons: season "
                 "\"s2\" (start 2026-03-01) overlaps season \"s1\" (end "
                 "2026-04-01); seasons must not overlap"},
+        Mistake{"soft_reset_fraction",
+                "games { game_id: \"a\" leaderboards { leaderboard_id: \"s\" "
+                "scorer: \"elo\" period { weekly {} soft_reset { fraction: 2 "
+                "} } } }",
+                "games[0] \"a\": leaderboards[0] \"s\": "
+                "period.soft_reset.fraction: must be > 0 and <= 1"},
+        Mistake{"soft_reset_on_best_score",
+                "games { game_id: \"a\" leaderboards { leaderboard_id: \"s\" "
+                "scorer: \"best_score\" period { weekly {} soft_reset { "
+                "fraction: 0.5 } } } }",
+                "games[0] \"a\": leaderboards[0] \"s\": period.soft_reset: "
+                "scorer \"best_score\" has no initial rating to move toward"},
+        Mistake{"history_zero",
+                "games { game_id: \"a\" leaderboards { leaderboard_id: \"h\" "
+                "scorer: \"elo\" history {} } }",
+                "games[0] \"a\": leaderboards[0] \"h\": history.max_points: "
+                "must be 1 to 10000, got 0; remove history to keep none"},
+        Mistake{"history_too_long",
+                "games { game_id: \"a\" leaderboards { leaderboard_id: \"h\" "
+                "scorer: \"elo\" history { max_points: 10001 } } }",
+                "games[0] \"a\": leaderboards[0] \"h\": history.max_points: "
+                "must be 1 to 10000, got 10001"},
         Mistake{"missing_handler", "games { game_id: \"a\" stats {} }",
                 "games[0] \"a\": stats[0].handler: missing"},
         Mistake{"unknown_handler",

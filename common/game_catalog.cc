@@ -57,6 +57,13 @@ absl::StatusOr<std::unique_ptr<GameCatalog>> GameCatalog::Build(
         return absl::InternalError(absl::StrCat(
             where, ": scorer \"", board.scorer(), "\" returned no scorer"));
       }
+      if (board.period().has_soft_reset() &&
+          !(*scorer)->SoftReset(ScorerState{}, 1).has_value()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": period.soft_reset: scorer \"", board.scorer(),
+            "\" has no initial rating to move toward; soft_reset works with "
+            "rating scorers (elo, glicko2, trueskill), remove it here"));
+      }
       runtime->boards.push_back(BoardRuntime{board, *std::move(scorer)});
     }
 

@@ -41,7 +41,8 @@ class GameCatalog {
   // Instantiates every board's scorer and every game's stats handlers from
   // the registries. INVALID_ARGUMENT naming the game, board and field for an
   // unknown plugin (listing the registered names), bad parameters (the
-  // factory's message), or a stat name defined twice in one game.
+  // factory's message), period.soft_reset on a board whose scorer has no
+  // Scorer::SoftReset, or a stat name defined twice in one game.
   static absl::StatusOr<std::unique_ptr<GameCatalog>> Build(
       const v1::StatsTrackerConfig& config);
 

@@ -28,6 +28,18 @@ class FakeScorer : public Scorer {
   const std::string board_;
 };
 
+// A scorer with an initial rating of 1000, so it supports soft resets.
+class FakeRatingScorer : public FakeScorer {
+ public:
+  using FakeScorer::FakeScorer;
+  std::optional<ScorerState> SoftReset(const ScorerState& previous,
+                                       double fraction) const override {
+    ScorerState next;
+    next.score = MoveToward(previous.score, 1000, fraction);
+    return next;
+  }
+};
+
 // A handler whose stats are named by a StringValue param: "a,b,~c" defines
 // stored a and b and derived double c.
 class FakeHandler : public StatsHandler {
@@ -85,6 +97,12 @@ class GameCatalogTest : public ::testing::Test {
  protected:
   ScorerRegistry::ScopedOverride scorer_{"fake_scorer", FakeScorerFactory()};
   ScorerRegistry::ScopedOverride other_{"other_scorer", FakeScorerFactory()};
+  ScorerRegistry::ScopedOverride rating_{
+      "fake_rating",
+      [](const v1::LeaderboardConfig& config)
+          -> absl::StatusOr<std::unique_ptr<Scorer>> {
+        return std::make_unique<FakeRatingScorer>(config.leaderboard_id());
+      }};
   StatsHandlerRegistry::ScopedOverride handler_{"fake_stats",
                                                 FakeHandlerFactory()};
 };
@@ -237,6 +255,25 @@ TEST_F(GameCatalogTest, DuplicateIds) {
       leaderboards { leaderboard_id: "x" scorer: "fake_scorer" } })",
               "games[0] \"a\": leaderboards[1] \"x\": leaderboard_id: "
               "duplicate leaderboard \"x\"; ids must be unique within a game");
+}
+
+TEST_F(GameCatalogTest, SoftResetNeedsAScorerThatSupportsIt) {
+  ExpectError(R"(games { game_id: "g"
+      leaderboards { leaderboard_id: "rated" scorer: "fake_rating"
+        period { weekly {} soft_reset { fraction: 0.5 } } }
+      leaderboards { leaderboard_id: "high" scorer: "fake_scorer"
+        period { weekly {} soft_reset { fraction: 0.5 } } } })",
+              "games[0] \"g\": leaderboards[1] \"high\": period.soft_reset: "
+              "scorer \"fake_scorer\" has no initial rating to move toward; "
+              "soft_reset works with rating scorers (elo, glicko2, "
+              "trueskill), remove it here");
+  // Without soft_reset the same scorer is fine on a periodic board.
+  auto catalog = GameCatalog::Build(Parse(R"(games { game_id: "g"
+      leaderboards { leaderboard_id: "rated" scorer: "fake_rating"
+        period { weekly {} soft_reset { fraction: 0.5 } } }
+      leaderboards { leaderboard_id: "high" scorer: "fake_scorer"
+        period { weekly {} } } })"));
+  EXPECT_TRUE(catalog.ok()) << catalog.status();
 }
 
 TEST_F(GameCatalogTest, OverrideEndsWithScope) {

@@ -79,6 +79,21 @@ std::string BoardPeriods(absl::string_view game_id,
                          absl::string_view board_id) {
   return absl::StrCat(GameTag(game_id), ":periods:", board_id);
 }
+std::string BoardHistoryPrefix(absl::string_view game_id,
+                               absl::string_view board_id,
+                               absl::string_view period) {
+  return absl::StrCat(Board(game_id, board_id, period), ":h:");
+}
+std::string BoardHistory(absl::string_view game_id, absl::string_view board_id,
+                         absl::string_view period,
+                         absl::string_view player_id) {
+  return absl::StrCat(BoardHistoryPrefix(game_id, board_id, period), player_id);
+}
+std::string BoardHistoryMarker(absl::string_view game_id,
+                               absl::string_view board_id,
+                               absl::string_view period) {
+  return absl::StrCat(Board(game_id, board_id, period), ":history");
+}
 std::string PlayerStats(absl::string_view game_id,
                         absl::string_view player_id) {
   return absl::StrCat(GameTag(game_id), ":stats:", player_id);
@@ -143,12 +158,24 @@ std::string MemberPrefix(const v1::LeaderboardConfig& board,
     }
     PutBigEndian(key, kSecondaryKeyBytes, &out);
   }
-  int64_t micros = absl::ToUnixMicros(reached_at);
+  out += TimeKey(reached_at);
+  return out;
+}
+
+std::string TimeKey(absl::Time t) {
+  int64_t micros = absl::ToUnixMicros(t);
   micros = std::max(micros, -kTimeOffset);
   uint64_t time_key =
       std::min(static_cast<uint64_t>(micros + kTimeOffset), kTimeKeyMax);
+  std::string out;
   PutBigEndian(time_key, kTimeKeyBytes, &out);
   return out;
+}
+
+absl::Time FromTimeKey(absl::string_view key) {
+  int64_t time_key =
+      static_cast<int64_t>(GetBigEndian(key.substr(0, kTimeKeyBytes)));
+  return absl::FromUnixMicros(time_key - kTimeOffset);
 }
 
 std::string EncodeMember(const v1::LeaderboardConfig& board,
@@ -174,9 +201,7 @@ std::optional<DecodedMember> DecodeMember(const v1::LeaderboardConfig& board,
     }
     pos = kSecondaryKeyBytes;
   }
-  int64_t time_key =
-      static_cast<int64_t>(GetBigEndian(member.substr(pos, kTimeKeyBytes)));
-  out.reached_at = absl::FromUnixMicros(time_key - kTimeOffset);
+  out.reached_at = FromTimeKey(member.substr(pos, kTimeKeyBytes));
   out.player_id = std::string(member.substr(prefix));
   return out;
 }

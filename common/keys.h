@@ -27,6 +27,13 @@
 //                          score (member = the 8-byte ordered key of the
 //                          score, score = the stored score), so a dense rank
 //                          is a ZCOUNT away
+//   B:h:<player>     LIST  boards with history (LeaderboardConfig.history)
+//                          only: the player's history points, newest first,
+//                          at most history.max_points; each point a compact
+//                          binary string (common/history_point.h). Written
+//                          with the player's entry, expires with the period
+//   B:history        STRING "1" while the board period may hold history
+//                          lists: tells a reset that it must look for them
 //   st:{g}:periods:<board>  ZSET  period ids that have data; score = period
 //                          start (unix seconds)
 // Per game:
@@ -100,6 +107,16 @@ std::string BoardRecords(absl::string_view game_id, absl::string_view board_id,
 std::string BoardDistinct(absl::string_view game_id, absl::string_view board_id,
                           absl::string_view period);
 std::string BoardPeriods(absl::string_view game_id, absl::string_view board_id);
+// The prefix of the history lists: Board(...) + ":h:"; a player's list is
+// this followed by the player id.
+std::string BoardHistoryPrefix(absl::string_view game_id,
+                               absl::string_view board_id,
+                               absl::string_view period);
+std::string BoardHistory(absl::string_view game_id, absl::string_view board_id,
+                         absl::string_view period, absl::string_view player_id);
+std::string BoardHistoryMarker(absl::string_view game_id,
+                               absl::string_view board_id,
+                               absl::string_view period);
 std::string PlayerStats(absl::string_view game_id, absl::string_view player_id);
 std::string DedupBucket(absl::string_view game_id, int64_t width_seconds,
                         int64_t index);
@@ -125,6 +142,12 @@ double FromOrderedKey(absl::string_view key);
 inline constexpr size_t kTimeKeyBytes = 7;
 // Length of the secondary part, on boards that have one.
 inline constexpr size_t kSecondaryKeyBytes = 8;
+
+// The 7-byte time key of the member prefix (layout above): microseconds
+// since the epoch plus 2^55, big-endian, clamped to the representable range.
+std::string TimeKey(absl::Time t);
+// Inverse of TimeKey for its first 7 bytes.
+absl::Time FromTimeKey(absl::string_view key);
 
 // Whether a board's members carry a secondary key.
 bool HasSecondary(const v1::LeaderboardConfig& board);

@@ -28,12 +28,30 @@ TEST(Keys, EveryKeyOfAGameSharesItsHashTag) {
        {Board("g1", "b", "all"), BoardBuckets("g1", "b", "2026-11"),
         BoardRecords("g1", "b", "all", 17), BoardDistinct("g1", "b", "all"),
         BoardPeriods("g1", "b"), PlayerStats("g1", "p"),
-        DedupBucket("g1", 450, 3), Producer("g1", "server-1"), Cursor("g1")}) {
+        DedupBucket("g1", 450, 3), Producer("g1", "server-1"), Cursor("g1"),
+        BoardHistory("g1", "b", "all", "ann"),
+        BoardHistoryMarker("g1", "b", "2026-W48")}) {
     EXPECT_EQ(key.rfind("st:{g1}:", 0), 0u) << key;
   }
   EXPECT_EQ(BoardRecords("g1", "b", "all", 17), "st:{g1}:lb:b:all:p:17");
   EXPECT_EQ(BoardRecordPrefix("g1", "b", "all") + "17",
             BoardRecords("g1", "b", "all", 17));
+  EXPECT_EQ(BoardHistory("g1", "b", "2026-11", "ann"),
+            "st:{g1}:lb:b:2026-11:h:ann");
+  EXPECT_EQ(BoardHistoryPrefix("g1", "b", "2026-11") + "ann",
+            BoardHistory("g1", "b", "2026-11", "ann"));
+  EXPECT_EQ(BoardHistoryMarker("g1", "b", "all"), "st:{g1}:lb:b:all:history");
+}
+
+TEST(Keys, TimeKeyIsTheMemberPrefixTimeAndRoundTrips) {
+  // The worked example of keys.h.
+  const absl::Time t = absl::FromUnixMicros(1795782600000250);
+  EXPECT_EQ(absl::BytesToHexString(TimeKey(t)), "86614137f782fa");
+  EXPECT_EQ(TimeKey(t), MemberPrefix(Plain(), std::nullopt, t));
+  EXPECT_EQ(FromTimeKey(TimeKey(t)), t);
+  const absl::Time before_1970 = absl::FromUnixMicros(-86400000001);
+  EXPECT_EQ(FromTimeKey(TimeKey(before_1970)), before_1970);
+  EXPECT_LT(TimeKey(before_1970), TimeKey(t));
 }
 
 TEST(Keys, StoredScoreMakesAscendingBestFirst) {

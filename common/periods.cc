@@ -107,6 +107,15 @@ absl::Status ValidatePeriodConfig(const PeriodConfig& period) {
         "period.retention: must be >= 0 (0 keeps periods forever), got ",
         period.retention().seconds(), "s"));
   }
+  if (period.has_soft_reset()) {
+    const double f = period.soft_reset().fraction();
+    if (!(f > 0 && f <= 1)) {  // also rejects NaN
+      return absl::InvalidArgumentError(absl::StrCat(
+          "period.soft_reset.fraction: must be > 0 and <= 1 (how far each "
+          "rating moves toward the initial one; 1 resets fully), got ",
+          f));
+    }
+  }
   switch (period.kind_case()) {
     case PeriodConfig::KIND_NOT_SET:
       return absl::InvalidArgumentError(
@@ -388,6 +397,35 @@ absl::StatusOr<Period> ParsePeriodId(const v1::LeaderboardConfig& board,
       break;
   }
   return absl::InvalidArgumentError("period: unknown kind");
+}
+
+absl::StatusOr<Period> PreviousPeriod(const v1::LeaderboardConfig& board,
+                                      const Period& period) {
+  if (!board.has_period() ||
+      board.period().kind_case() != PeriodConfig::kSeasons) {
+    // Periods that tile time: the one containing the instant before.
+    return PeriodAt(board, period.start - absl::Nanoseconds(1));
+  }
+  auto tz = LoadZone(board.period());
+  if (!tz.ok()) return tz.status();
+  std::optional<Period> best;
+  for (const auto& s : board.period().seasons().seasons()) {
+    absl::CivilSecond start, end;
+    if (!ParseLocalInstant(s.start(), &start) ||
+        !ParseLocalInstant(s.end(), &end)) {
+      continue;  // rejected by ValidatePeriodConfig
+    }
+    Period p = MakePeriod(s.season_id(), start, end, *tz);
+    if (p.end <= period.start && (!best.has_value() || best->end < p.end)) {
+      best = std::move(p);
+    }
+  }
+  if (!best.has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        "season \"", period.id, "\" of leaderboard \"", board.leaderboard_id(),
+        "\" is the first; no season ends before it starts"));
+  }
+  return *std::move(best);
 }
 
 std::optional<absl::Time> PeriodExpiry(const v1::LeaderboardConfig& board,

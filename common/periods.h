@@ -40,14 +40,23 @@ absl::StatusOr<Period> PeriodAt(const v1::LeaderboardConfig& board,
 absl::StatusOr<Period> ParsePeriodId(const v1::LeaderboardConfig& board,
                                      absl::string_view id);
 
+// The period just before `period` of `board` in time: for daily, weekly,
+// monthly and every_n boards the one ending where it starts; for seasons the
+// season that ended last at or before its start (there may be a gap).
+// NOT_FOUND when there is none (the first season); INVALID_ARGUMENT as
+// PeriodAt.
+absl::StatusOr<Period> PreviousPeriod(const v1::LeaderboardConfig& board,
+                                      const Period& period);
+
 // When a period's keys should expire: period.end + retention; nullopt when
 // retention is 0 (kept forever) or the board has no periods.
 std::optional<absl::Time> PeriodExpiry(const v1::LeaderboardConfig& board,
                                        const Period& period);
 
 // Checks a PeriodConfig (time zone loads, every_n days and anchor date,
-// season ids, bounds and overlaps). INVALID_ARGUMENT naming the field
-// relative to the period, e.g. "period.every_n.anchor_date: ...".
+// season ids, bounds and overlaps, the soft reset's fraction). INVALID_ARGUMENT
+// naming the field relative to the period, e.g. "period.every_n.anchor_date:
+// ...".
 absl::Status ValidatePeriodConfig(const v1::PeriodConfig& period);
 
 }  // namespace statstracker

@@ -182,6 +182,52 @@ TEST(PeriodsTest, SeasonsWithGap) {
   }
 }
 
+TEST(PeriodsTest, PreviousPeriodOfPeriodsThatTileTime) {
+  struct Case {
+    const char* period;
+    absl::Time t;
+    const char* previous;
+  };
+  for (const Case& c : {
+           Case{"daily {}", Utc(2026, 3, 1, 0, 30), "2026-02-28"},
+           Case{"daily {} time_zone: \"Europe/Berlin\"",
+                In("Europe/Berlin", 2026, 3, 30, 0, 30), "2026-03-29"},
+           Case{"weekly {}", Utc(2027, 1, 4), "2026-W53"},
+           Case{"weekly {}", Utc(2026, 11, 25), "2026-W47"},
+           Case{"monthly {}", Utc(2027, 1, 15), "2026-12"},
+           Case{"every_n { days: 14 anchor_date: \"2026-01-05\" }",
+                Utc(2026, 1, 6), "2025-12-22"},
+       }) {
+    auto board = Board(c.period);
+    auto p = PeriodAt(board, c.t);
+    ASSERT_TRUE(p.ok()) << c.period;
+    auto previous = PreviousPeriod(board, *p);
+    ASSERT_TRUE(previous.ok()) << c.period << ": " << previous.status();
+    EXPECT_EQ(previous->id, c.previous) << c.period;
+    EXPECT_EQ(previous->end, p->start) << c.period;
+  }
+}
+
+TEST(PeriodsTest, PreviousSeasonIsTheLastToEndBeforeEvenAcrossAGap) {
+  auto board = Board(R"(
+    seasons {
+      seasons { season_id: "s3" start: "2026-09-01" end: "2026-12-01" }
+      seasons { season_id: "s1" start: "2026-01-01" end: "2026-04-01" }
+      seasons { season_id: "s2" start: "2026-05-01" end: "2026-08-01" }
+    })");
+  auto s3 = ParsePeriodId(board, "s3");
+  ASSERT_TRUE(s3.ok());
+  auto before_s3 = PreviousPeriod(board, *s3);
+  ASSERT_TRUE(before_s3.ok()) << before_s3.status();
+  EXPECT_EQ(before_s3->id, "s2");
+  EXPECT_EQ(PreviousPeriod(board, *ParsePeriodId(board, "s2"))->id, "s1");
+  auto before_s1 = PreviousPeriod(board, *ParsePeriodId(board, "s1"));
+  ASSERT_FALSE(before_s1.ok());
+  EXPECT_EQ(before_s1.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(absl::StrContains(before_s1.status().message(), "first"))
+      << before_s1.status();
+}
+
 TEST(PeriodsTest, NoPeriodIsInvalidArgument) {
   v1::LeaderboardConfig board;
   board.set_leaderboard_id("all");
@@ -312,6 +358,18 @@ TEST(PeriodsTest, ValidatePeriodConfig) {
            Case{"daily {} time_zone: \"Etc/GMT+5\"", ""},
            Case{"daily {} retention { seconds: -5 }",
                 "period.retention: must be >= 0"},
+           Case{"daily {} soft_reset { fraction: 0.25 }", ""},
+           Case{"daily {} soft_reset { fraction: 1 }", ""},
+           Case{"daily {} soft_reset {}",
+                "period.soft_reset.fraction: must be > 0 and <= 1 (how far "
+                "each rating moves toward the initial one; 1 resets fully), "
+                "got 0"},
+           Case{"weekly {} soft_reset { fraction: 1.5 }",
+                "period.soft_reset.fraction: must be > 0 and <= 1"},
+           Case{"weekly {} soft_reset { fraction: -0.1 }",
+                "period.soft_reset.fraction: must be > 0 and <= 1"},
+           Case{"weekly {} soft_reset { fraction: nan }",
+                "period.soft_reset.fraction: must be > 0 and <= 1"},
            Case{"every_n { days: 0 anchor_date: \"2026-01-01\" }",
                 "period.every_n.days: must be 1 to 3660, got 0"},
            Case{"every_n { days: 3661 anchor_date: \"2026-01-01\" }",

@@ -59,7 +59,25 @@ class Scorer {
   // nothing beyond the ranking. Score() must return only these names; the
   // order is part of the storage layout, so append new names, never reorder.
   virtual std::vector<std::string> AuxNames() const { return {}; }
+
+  // Season soft reset (PeriodConfig.soft_reset): the state a player starts
+  // a new period with, given their final state `previous` in the period
+  // before, moved toward this scorer's initial state by `fraction` (0 < f
+  // <= 1; 1 = the initial state). Rating scorers override it; nullopt (the
+  // default) means the scorer has no initial state to move toward, and the
+  // config loader rejects soft_reset on its boards (it asks with a default
+  // ScorerState, so an override must answer for any `previous`).
+  virtual std::optional<ScorerState> SoftReset(const ScorerState& previous,
+                                               double fraction) const {
+    return std::nullopt;
+  }
 };
+
+// value moved toward target by fraction: value + fraction * (target - value),
+// exactly target when fraction is 1.
+inline double MoveToward(double value, double target, double fraction) {
+  return fraction >= 1 ? target : value + fraction * (target - value);
+}
 
 // Builds a scorer for one board from its configuration (the params Any
 // unpacked by the factory). INVALID_ARGUMENT naming the field for bad

@@ -18,13 +18,15 @@ namespace statstracker {
 namespace server {
 namespace {
 
-// KEYS: board, bucket state, distinct. ARGV: player, record key prefix,
-// member prefix bytes. Removes the player's ranking entry and record and
-// keeps the dense boards' distinct-score index consistent (a score leaves it
-// with its last entry). Returns 1 if an entry was removed.
+// KEYS: board, bucket state, distinct, the player's history list. ARGV:
+// player, record key prefix, member prefix bytes. Removes the player's
+// ranking entry, record and history and keeps the dense boards'
+// distinct-score index consistent (a score leaves it with its last entry).
+// Returns 1 if an entry was removed.
 constexpr char kEraseBody[] = R"lua(
 local board, meta, distinct = KEYS[1], KEYS[2], KEYS[3]
 local player, rec_prefix, plen = ARGV[1], ARGV[2], tonumber(ARGV[3])
+redis.call('UNLINK', KEYS[4])
 local st = redis.call('HMGET', meta, 'level', 'split')
 local bucket = rec_prefix .. bucket_of(player, tonumber(st[1] or '0'),
                                        tonumber(st[2] or '0'))
@@ -48,18 +50,30 @@ const RedisScript& EraseScript() {
   return *script;
 }
 
-// KEYS: board, bucket state, distinct, periods index. ARGV: record key
-// prefix, period id. Deletes every key of one board period, the record
-// buckets included (as many as the bucket state says, read in the same
-// atomic step so a concurrent split cannot leave one behind), and the period
-// from the index. Returns the number of entries the board had.
+// KEYS: board, bucket state, distinct, periods index, history marker.
+// ARGV: record key prefix, period id, history key prefix. Deletes every key
+// of one board period, the record buckets included (as many as the bucket
+// state says, read in the same atomic step so a concurrent split cannot
+// leave one behind), and the period from the index. When the history marker
+// says the period has history lists, each player's (players with history
+// have a record) goes too: O(players) inside Redis, only on such boards.
+// Returns the number of entries the board had.
 constexpr char kResetScript[] = R"lua(
 local board, meta, distinct, periods = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local marker = KEYS[5]
 local n = redis.call('ZCARD', board)
 local st = redis.call('HMGET', meta, 'level', 'split')
 local buckets = 2 ^ tonumber(st[1] or '0') + tonumber(st[2] or '0')
-for b = 0, buckets - 1 do redis.call('UNLINK', ARGV[1] .. b) end
-redis.call('UNLINK', board, meta, distinct)
+local history = redis.call('EXISTS', marker) == 1
+for b = 0, buckets - 1 do
+  if history then
+    for _, player in ipairs(redis.call('HKEYS', ARGV[1] .. b)) do
+      redis.call('UNLINK', ARGV[3] .. player)
+    end
+  end
+  redis.call('UNLINK', ARGV[1] .. b)
+end
+redis.call('UNLINK', board, meta, distinct, marker)
 redis.call('ZREM', periods, ARGV[2])
 return n
 )lua";
@@ -201,8 +215,13 @@ absl::Status AdminServiceImpl::DoReset(
         absl::StrCat("period: must be empty when all_periods is set, got '",
                      request.period(), "'"));
   }
-  auto board = ResolveBoard(*env_, request.game_id(), request.leaderboard_id(),
-                            request.period());
+  // Every period: the board alone, so a seasonal board can be cleared while
+  // no season is current.
+  auto board =
+      request.all_periods()
+          ? FindBoard(*env_, request.game_id(), request.leaderboard_id())
+          : ResolveBoard(*env_, request.game_id(), request.leaderboard_id(),
+                         request.period());
   if (!board.ok()) return board.status();
   auto lease = env_->pool->Acquire();
   if (!lease.ok()) return lease.status();
@@ -220,8 +239,10 @@ absl::Status AdminServiceImpl::DoReset(
     auto reply = ResetScript().Run(
         lease->get(),
         {keys::Board(game, id, period), keys::BoardBuckets(game, id, period),
-         keys::BoardDistinct(game, id, period), keys::BoardPeriods(game, id)},
-        {keys::BoardRecordPrefix(game, id, period), period});
+         keys::BoardDistinct(game, id, period), keys::BoardPeriods(game, id),
+         keys::BoardHistoryMarker(game, id, period)},
+        {keys::BoardRecordPrefix(game, id, period), period,
+         keys::BoardHistoryPrefix(game, id, period)});
     if (!reply.ok()) return reply.status();
     removed += reply->integer;
   }
@@ -255,7 +276,9 @@ absl::Status AdminServiceImpl::DoErase(const v1::ErasePlayerRequest& request,
           lease->get(),
           {keys::Board(request.game_id(), id, period),
            keys::BoardBuckets(request.game_id(), id, period),
-           keys::BoardDistinct(request.game_id(), id, period)},
+           keys::BoardDistinct(request.game_id(), id, period),
+           keys::BoardHistory(request.game_id(), id, period,
+                              request.player_id())},
           {request.player_id(),
            keys::BoardRecordPrefix(request.game_id(), id, period),
            absl::StrCat(keys::MemberPrefixBytes(board.config))});

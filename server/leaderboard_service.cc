@@ -8,9 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/field_error.h"
+#include "common/history_point.h"
 #include "common/periods.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/page_token.h"
+#include "server/player_history.h"
 
 namespace statstracker {
 namespace server {
@@ -227,6 +229,51 @@ absl::Status LeaderboardServiceImpl::DoCount(
   });
   if (!count.ok()) return count.status();
   response->set_count(*count);
+  response->set_period(board->period_out);
+  return absl::OkStatus();
+}
+
+grpc::Status LeaderboardServiceImpl::GetPlayerHistory(
+    grpc::ServerContext* context, const v1::GetPlayerHistoryRequest* request,
+    v1::GetPlayerHistoryResponse* response) {
+  absl::Status status = Begin(context);
+  if (status.ok()) status = DoHistory(*request, response);
+  return ToGrpcStatus(status);
+}
+
+absl::Status LeaderboardServiceImpl::DoHistory(
+    const v1::GetPlayerHistoryRequest& request,
+    v1::GetPlayerHistoryResponse* response) {
+  auto board = ResolveBoard(*env_, request.game_id(), request.leaderboard_id(),
+                            request.period());
+  if (!board.ok()) return board.status();
+  absl::Status status = RequireNonEmpty("player_id", request.player_id());
+  if (!status.ok()) return status;
+  const int kept =
+      static_cast<int>(board->board->config.history().max_points());
+  if (kept <= 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "leaderboard_id: leaderboard '", board->ref.board_id,
+        "' keeps no history; its config needs history { max_points: N } "
+        "(LeaderboardConfig.history)"));
+  }
+  auto max_points = CheckRange("max_points", request.max_points(), 1,
+                               static_cast<int>(kMaxHistoryPoints), kept);
+  if (!max_points.ok()) return max_points.status();
+  auto points = env_->pool->Run(true, [&](RedisConnection* conn) {
+    return ReadPlayerHistory(conn, board->ref, request.player_id(),
+                             std::min(*max_points, kept));
+  });
+  if (!points.ok()) return points.status();
+  if (points->empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        "player_id: player '", request.player_id(),
+        "' has no history on leaderboard '", board->ref.board_id, "'",
+        board->period_out.empty()
+            ? ""
+            : absl::StrCat(" in period '", board->period_out, "'")));
+  }
+  for (auto& point : *points) *response->add_points() = std::move(point);
   response->set_period(board->period_out);
   return absl::OkStatus();
 }

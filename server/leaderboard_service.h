@@ -48,6 +48,9 @@ class LeaderboardServiceImpl final : public v1::LeaderboardService::Service {
   grpc::Status CountEntries(grpc::ServerContext* context,
                             const v1::CountEntriesRequest* request,
                             v1::CountEntriesResponse* response) override;
+  grpc::Status GetPlayerHistory(
+      grpc::ServerContext* context, const v1::GetPlayerHistoryRequest* request,
+      v1::GetPlayerHistoryResponse* response) override;
   // Polls the board every ServerConfig.watch_min_interval (one script call,
   // two with player_id) and sends an update when the serialized answer
   // differs from the last one sent. Ends with OK when the client cancels or
@@ -76,6 +79,8 @@ class LeaderboardServiceImpl final : public v1::LeaderboardService::Service {
                             v1::ListEntriesForPlayersResponse* response);
   absl::Status DoCount(const v1::CountEntriesRequest& request,
                        v1::CountEntriesResponse* response);
+  absl::Status DoHistory(const v1::GetPlayerHistoryRequest& request,
+                         v1::GetPlayerHistoryResponse* response);
   absl::Status DoWatch(grpc::ServerContext* context,
                        const v1::WatchLeaderboardRequest& request,
                        const WatchWriter& write);

@@ -106,6 +106,10 @@ absl::StatusOr<std::vector<std::unique_ptr<CheckedService>>> CheckedServices(
       "CountEntries", [boards](ServerContext* c, const auto& q, auto* r) {
         return boards->CountEntries(c, &q, r);
       });
+  b->AddUnary<v1::GetPlayerHistoryRequest, v1::GetPlayerHistoryResponse>(
+      "GetPlayerHistory", [boards](ServerContext* c, const auto& q, auto* r) {
+        return boards->GetPlayerHistory(c, &q, r);
+      });
   b->AddServerStreaming<v1::WatchLeaderboardRequest,
                         v1::WatchLeaderboardResponse>(
       "WatchLeaderboard",

@@ -147,6 +147,12 @@ absl::Status ValidateRequest(const v1::CountEntriesRequest& request) {
   return CheckBoard(request);
 }
 
+absl::Status ValidateRequest(const v1::GetPlayerHistoryRequest& request) {
+  absl::Status status = CheckBoard(request);
+  if (status.ok()) status = CheckPlayerId("player_id", request.player_id());
+  return status;
+}
+
 absl::Status ValidateRequest(const v1::WatchLeaderboardRequest& request) {
   absl::Status status = CheckBoard(request);
   if (status.ok()) status = CheckRange("top_n", request.top_n(), kMaxTopN, 10);

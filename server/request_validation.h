@@ -39,6 +39,7 @@ absl::Status ValidateRequest(const v1::GetPlayerRankRequest& request);
 absl::Status ValidateRequest(const v1::ListEntriesAroundPlayerRequest& request);
 absl::Status ValidateRequest(const v1::ListEntriesForPlayersRequest& request);
 absl::Status ValidateRequest(const v1::CountEntriesRequest& request);
+absl::Status ValidateRequest(const v1::GetPlayerHistoryRequest& request);
 absl::Status ValidateRequest(const v1::WatchLeaderboardRequest& request);
 absl::Status ValidateRequest(const v1::GetPlayerStatsRequest& request);
 absl::Status ValidateRequest(const v1::BatchGetPlayerStatsRequest& request);

@@ -45,10 +45,9 @@ bool HasPeriods(const v1::LeaderboardConfig& board) {
          board.period().kind_case() != v1::PeriodConfig::KIND_NOT_SET;
 }
 
-absl::StatusOr<ResolvedBoard> ResolveBoard(const ServiceEnv& env,
-                                           absl::string_view game_id,
-                                           absl::string_view leaderboard_id,
-                                           absl::string_view period) {
+absl::StatusOr<ResolvedBoard> FindBoard(const ServiceEnv& env,
+                                        absl::string_view game_id,
+                                        absl::string_view leaderboard_id) {
   auto game = FindGame(env, game_id);
   if (!game.ok()) return game.status();
   absl::Status status = RequireNonEmpty("leaderboard_id", leaderboard_id);
@@ -66,10 +65,20 @@ absl::StatusOr<ResolvedBoard> ResolveBoard(const ServiceEnv& env,
         "' in game '", ShownValue(game_id),
         "'; its leaderboards: ", absl::StrJoin(ids, ", ")));
   }
-  const v1::LeaderboardConfig& config = out.board->config;
-  out.ref.config = &config;
+  out.ref.config = &out.board->config;
   out.ref.game_id = std::string(game_id);
   out.ref.board_id = std::string(leaderboard_id);
+  return out;
+}
+
+absl::StatusOr<ResolvedBoard> ResolveBoard(const ServiceEnv& env,
+                                           absl::string_view game_id,
+                                           absl::string_view leaderboard_id,
+                                           absl::string_view period) {
+  auto found = FindBoard(env, game_id, leaderboard_id);
+  if (!found.ok()) return found.status();
+  ResolvedBoard out = *std::move(found);
+  const v1::LeaderboardConfig& config = out.board->config;
   if (!HasPeriods(config)) {
     if (!period.empty() && period != keys::kAllTimePeriod) {
       return absl::InvalidArgumentError(

@@ -57,6 +57,12 @@ struct ResolvedBoard {
   std::string period_out;
 };
 
+// The game and board of a request, without a period (ref.period empty):
+// the first checks of ResolveBoard, e.g. for requests about every period.
+absl::StatusOr<ResolvedBoard> FindBoard(const ServiceEnv& env,
+                                        absl::string_view game_id,
+                                        absl::string_view leaderboard_id);
+
 // Resolves game, board and period (empty = the current period at env.now()).
 // INVALID_ARGUMENT naming game_id / leaderboard_id / period, NOT_FOUND for an
 // unknown game or board, or when no season is current.

@@ -88,6 +88,8 @@ TEST_P(ShippedConfigTest, LoadsWithDemoGames) {
   ASSERT_NE(chess, nullptr);
   EXPECT_EQ(BoardIds(*chess), (std::vector<std::string>{"elo", "wins"}));
   EXPECT_EQ(chess->FindBoard("elo")->config.scorer(), "elo");
+  EXPECT_EQ(chess->FindBoard("elo")->config.history().max_points(), 100u);
+  EXPECT_FALSE(chess->FindBoard("wins")->config.has_history());
   EXPECT_EQ(chess->FindBoard("wins")->config.scorer(), "win_count");
   EXPECT_EQ(chess->FindBoard("wins")->config.tie_mode(), v1::TIE_MODE_STANDARD);
   EXPECT_EQ(
@@ -141,6 +143,7 @@ TEST_P(ShippedConfigTest, LoadsWithDemoGames) {
   const BoardRuntime* trueskill = arena->FindBoard("trueskill");
   EXPECT_EQ(trueskill->config.scorer(), "trueskill");
   EXPECT_EQ(trueskill->config.sort_order(), v1::SORT_ORDER_DESCENDING);
+  EXPECT_EQ(trueskill->config.history().max_points(), 100u);
   EXPECT_EQ(trueskill->scorer->AuxNames(),
             (std::vector<std::string>{"mu", "sigma", "rated_at"}));
   EXPECT_EQ(arena->FindBoard("wins")->config.scorer(), "win_count");

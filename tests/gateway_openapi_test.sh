@@ -23,7 +23,8 @@ fi
 for op in LeaderboardService_ListLeaderboards LeaderboardService_ListEntries \
   LeaderboardService_GetPlayerRank LeaderboardService_ListEntriesAroundPlayer \
   LeaderboardService_ListEntriesForPlayers LeaderboardService_ListEntriesForPlayers_1 \
-  LeaderboardService_CountEntries LeaderboardService_WatchLeaderboard \
+  LeaderboardService_CountEntries LeaderboardService_GetPlayerHistory \
+  LeaderboardService_WatchLeaderboard \
   PlayerStatsService_GetPlayerStats PlayerStatsService_BatchGetPlayerStats \
   AdminService_PublishEvents AdminService_ResetLeaderboard AdminService_ErasePlayer \
   EchoService_Echo EchoService_Count; do

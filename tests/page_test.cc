@@ -1,26 +1,19 @@
 // The live leaderboard page (server/web/) in Debian's headless Chromium
 // against a real stack (redis-server, worker, server with the gateway).
 //
-// Chromium is driven over the DevTools protocol on a pipe
-// (--remote-debugging-pipe: the browser reads commands from fd 3 and writes
-// replies and events to fd 4, each a JSON object ended by '\0'), so nothing
-// but the chromium package is needed. The page keeps a server-sent-events
-// connection open, so `--dump-dom --virtual-time-budget` would never return;
-// instead the test reads the DOM with Runtime.evaluate until the tables are
-// filled.
+// Chromium is driven over the DevTools pipe (tests/devtools_browser.h). The
+// page keeps a server-sent-events connection open, so `--dump-dom
+// --virtual-time-budget` would never return; instead the test reads the DOM
+// with Runtime.evaluate until the tables are filled.
 //
 // What it checks: the top table's entries and order and the player's
 // neighbourhood; that one more event published through the CLI shows up
 // without a reload (the same document, updated over SSE); that a phone-width
-// viewport (390 CSS px) has no horizontal overflow. Screenshots (phone and
-// desktop) go to $TEST_UNDECLARED_OUTPUTS_DIR
+// viewport (390 CSS px) has no horizontal overflow; on a board with history,
+// the selected player's history chart (an SVG drawn by the page: a dot per
+// point at the right height, in time order), growing live. Screenshots
+// (phone and desktop, and the chart) go to $TEST_UNDECLARED_OUTPUTS_DIR
 // (bazel-testlogs/tests/page_test/test.outputs/outputs.zip).
-
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -31,15 +24,16 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/devtools_browser.h"
 #include "tests/redis_server.h"
 #include "tests/server_stack.h"
 #include "tests/server_test_config.h"
@@ -50,230 +44,16 @@ namespace {
 
 using google::protobuf::Struct;
 using google::protobuf::Value;
+using testing::Browser;
+using testing::Field;
+using testing::JsonQuote;
 using testing::RunCommand;
+using testing::Screenshot;
+using testing::SetViewport;
 
-// How long one DevTools command, or one wait for the page, may take before
-// the test gives up (a failure deadline, not a performance threshold).
-constexpr absl::Duration kCommandTimeout = absl::Seconds(20);
+// How long one wait for the page may take before the test gives up (a
+// failure deadline, not a performance threshold).
 constexpr absl::Duration kPageTimeout = absl::Seconds(20);
-
-std::string JsonQuote(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-absl::StatusOr<Struct> ParseJsonObject(const std::string& json) {
-  Struct message;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &message);
-  if (!status.ok()) {
-    return absl::InternalError(
-        absl::StrCat("not a JSON object (", status.ToString(), "): ", json));
-  }
-  return message;
-}
-
-const Value& Field(const Struct& s, const std::string& key) {
-  static const Value* const kNull = new Value();
-  auto it = s.fields().find(key);
-  return it == s.fields().end() ? *kNull : it->second;
-}
-
-// Headless Chromium with a DevTools pipe.
-class Browser {
- public:
-  static absl::StatusOr<std::unique_ptr<Browser>> Launch(
-      const std::string& chromium, const std::string& work_dir) {
-    signal(SIGPIPE, SIG_IGN);  // a dead browser is an error, not a signal
-    int to_browser[2], from_browser[2];
-    if (pipe2(to_browser, O_CLOEXEC) != 0 ||
-        pipe2(from_browser, O_CLOEXEC) != 0) {
-      return absl::InternalError("pipe2 failed");
-    }
-    std::unique_ptr<Browser> browser(new Browser());
-    browser->log_path_ = work_dir + "/chromium.log";
-    int log =
-        open(browser->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (log < 0) return absl::InternalError("cannot create chromium.log");
-    std::vector<std::string> argv = {
-        chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-extensions",
-        "--hide-scrollbars",
-        "--remote-debugging-pipe",
-        "--user-data-dir=" + work_dir + "/chromium-profile",
-        "about:blank"};
-    pid_t pid = fork();
-    if (pid < 0) return absl::InternalError("fork failed");
-    if (pid == 0) {
-      setpgid(0, 0);  // its renderer and helper processes die with it
-      // Move the pipe ends out of the way first: they may be fd 3 or 4.
-      int in = fcntl(to_browser[0], F_DUPFD, 10);
-      int out = fcntl(from_browser[1], F_DUPFD, 10);
-      dup2(in, 3);
-      dup2(out, 4);
-      dup2(log, 1);
-      dup2(log, 2);
-      std::vector<char*> args;
-      args.reserve(argv.size() + 1);
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-    close(log);
-    close(to_browser[0]);
-    close(from_browser[1]);
-    browser->pid_ = pid;
-    browser->to_browser_ = to_browser[1];
-    browser->from_browser_ = from_browser[0];
-    return browser;
-  }
-
-  ~Browser() {
-    if (pid_ > 0) {
-      (void)Send("Browser.close", "{}", "");
-      absl::Time deadline = absl::Now() + absl::Seconds(5);
-      int status = 0;
-      while (waitpid(pid_, &status, WNOHANG) == 0 && absl::Now() < deadline) {
-        absl::SleepFor(absl::Milliseconds(20));
-      }
-      kill(-pid_, SIGKILL);
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-    }
-    if (to_browser_ >= 0) close(to_browser_);
-    if (from_browser_ >= 0) close(from_browser_);
-  }
-
-  std::string Log() const {
-    std::ifstream in(log_path_);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
-  // Sends a command (params: a JSON object) and returns its "result".
-  absl::StatusOr<Struct> Call(const std::string& method,
-                              const std::string& params,
-                              const std::string& session = "") {
-    auto id = Send(method, params, session);
-    if (!id.ok()) return id.status();
-    absl::Time deadline = absl::Now() + kCommandTimeout;
-    while (true) {
-      size_t end;
-      while ((end = buffer_.find('\0')) != std::string::npos) {
-        std::string text = buffer_.substr(0, end);
-        buffer_.erase(0, end + 1);
-        auto message = ParseJsonObject(text);
-        if (!message.ok()) return message.status();
-        const Value& got = Field(*message, "id");
-        if (got.kind_case() != Value::kNumberValue ||
-            got.number_value() != *id) {
-          continue;  // an event, or the reply to an earlier command
-        }
-        const Value& error = Field(*message, "error");
-        if (error.has_struct_value()) {
-          return absl::InternalError(absl::StrCat(method, " failed: ", text));
-        }
-        return Field(*message, "result").struct_value();
-      }
-      int wait_ms =
-          static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
-      if (wait_ms <= 0) {
-        return absl::DeadlineExceededError(
-            absl::StrCat("no reply to ", method, " within ",
-                         absl::FormatDuration(kCommandTimeout)));
-      }
-      pollfd p{from_browser_, POLLIN, 0};
-      if (poll(&p, 1, wait_ms) <= 0) continue;
-      char chunk[65536];
-      ssize_t n = read(from_browser_, chunk, sizeof chunk);
-      if (n <= 0) {
-        return absl::UnavailableError(
-            absl::StrCat("chromium closed the DevTools pipe during ", method,
-                         "; log:\n", Log()));
-      }
-      buffer_.append(chunk, n);
-    }
-  }
-
-  // Evaluates a JavaScript expression whose value is a JSON string and
-  // returns that JSON parsed.
-  absl::StatusOr<Struct> EvaluateJson(const std::string& session,
-                                      const std::string& expression) {
-    auto result = Call("Runtime.evaluate",
-                       absl::StrCat("{\"expression\":", JsonQuote(expression),
-                                    ",\"returnByValue\":true}"),
-                       session);
-    if (!result.ok()) return result.status();
-    const Value& exception = Field(*result, "exceptionDetails");
-    if (exception.has_struct_value()) {
-      std::string text;
-      (void)google::protobuf::util::MessageToJsonString(
-          exception.struct_value(), &text);
-      return absl::InternalError(absl::StrCat("page script threw: ", text));
-    }
-    const Value& value =
-        Field(Field(*result, "result").struct_value(), "value");
-    return ParseJsonObject(value.string_value());
-  }
-
- private:
-  Browser() = default;
-
-  absl::StatusOr<int> Send(const std::string& method, const std::string& params,
-                           const std::string& session) {
-    int id = ++next_id_;
-    std::string message =
-        absl::StrCat("{\"id\":", id, ",\"method\":", JsonQuote(method),
-                     ",\"params\":", params);
-    if (!session.empty()) {
-      absl::StrAppend(&message, ",\"sessionId\":", JsonQuote(session));
-    }
-    message += "}";
-    message.push_back('\0');
-    size_t done = 0;
-    while (done < message.size()) {
-      ssize_t n =
-          write(to_browser_, message.data() + done, message.size() - done);
-      if (n <= 0) {
-        return absl::UnavailableError(absl::StrCat(
-            "cannot send ", method, " to chromium; log:\n", Log()));
-      }
-      done += n;
-    }
-    return id;
-  }
-
-  pid_t pid_ = -1;
-  int to_browser_ = -1;
-  int from_browser_ = -1;
-  int next_id_ = 0;
-  std::string buffer_;
-  std::string log_path_;
-};
 
 // What the page shows, read from its DOM.
 struct Row {
@@ -363,44 +143,6 @@ std::string Players(const std::vector<Row>& rows) {
   out.reserve(rows.size());
   for (const Row& r : rows) out.push_back(absl::StrCat(r.rank, ":", r.player));
   return absl::StrJoin(out, " ");
-}
-
-// Sets the viewport (CSS px; `mobile` applies the page's meta viewport) and
-// saves a full-page PNG screenshot to `path`.
-absl::Status SetViewport(Browser& browser, const std::string& session,
-                         int width, int height, bool mobile) {
-  return browser
-      .Call("Emulation.setDeviceMetricsOverride",
-            absl::StrFormat("{\"width\":%d,\"height\":%d,"
-                            "\"deviceScaleFactor\":1,\"mobile\":%s}",
-                            width, height, mobile ? "true" : "false"),
-            session)
-      .status();
-}
-
-absl::Status Screenshot(Browser& browser, const std::string& session,
-                        const std::string& path) {
-  auto metrics = browser.Call("Page.getLayoutMetrics", "{}", session);
-  if (!metrics.ok()) return metrics.status();
-  const Struct& size = Field(*metrics, "cssContentSize").struct_value();
-  auto shot = browser.Call(
-      "Page.captureScreenshot",
-      absl::StrFormat("{\"format\":\"png\",\"captureBeyondViewport\":true,"
-                      "\"clip\":{\"x\":0,\"y\":0,\"width\":%f,\"height\":%f,"
-                      "\"scale\":1}}",
-                      Field(size, "width").number_value(),
-                      Field(size, "height").number_value()),
-      session);
-  if (!shot.ok()) return shot.status();
-  std::string png;
-  if (!absl::Base64Unescape(Field(*shot, "data").string_value(), &png)) {
-    return absl::InternalError("the screenshot is not base64");
-  }
-  if (png.substr(0, 8) != "\x89PNG\r\n\x1a\n") {
-    return absl::InternalError("the screenshot is not a PNG");
-  }
-  std::ofstream(path, std::ios::binary) << png;
-  return absl::OkStatus();
 }
 
 TEST(PageTest, ShowsBoardAndNeighbourhoodAndUpdatesLiveInChromium) {
@@ -551,6 +293,247 @@ TEST(PageTest, ShowsBoardAndNeighbourhoodAndUpdatesLiveInChromium) {
   ASSERT_TRUE(shot.ok()) << shot;
   std::ifstream png(out_dir + "/page-desktop.png", std::ios::binary);
   EXPECT_TRUE(png.good());
+}
+
+// The history chart as the page drew it.
+struct Dot {
+  double score = 0, cx = 0, cy = 0;
+  std::string event, time;
+};
+struct ChartState {
+  bool hidden = true;
+  std::vector<Dot> dots;
+  int vertices = 0;
+  double width = 0;
+  std::string meta, status, json;
+  double scroll_width = 0, viewport_width = 0;
+};
+
+constexpr char kChartScript[] = R"js(
+(() => {
+  const section = document.getElementById('history-section');
+  if (!section) return JSON.stringify({hidden: true, dots: []});
+  const svg = document.querySelector('#history-chart svg');
+  const dots = svg ? [...svg.querySelectorAll('circle.point')].map((c) => ({
+    score: Number(c.dataset.score), event: c.dataset.event,
+    time: c.dataset.time, cx: Number(c.getAttribute('cx')),
+    cy: Number(c.getAttribute('cy'))})) : [];
+  const line = svg ? svg.querySelector('polyline.line') : null;
+  return JSON.stringify({
+    hidden: section.hidden,
+    dots: dots,
+    vertices: line ? line.getAttribute('points').trim().split(/\s+/).length : 0,
+    width: svg ? svg.getBoundingClientRect().width : 0,
+    meta: document.getElementById('history-meta').textContent,
+    status: document.getElementById('status').dataset.state,
+    scrollWidth: document.documentElement.scrollWidth,
+    viewportWidth: document.documentElement.clientWidth,
+  });
+})()
+)js";
+
+absl::StatusOr<ChartState> ReadChart(Browser& browser,
+                                     const std::string& session) {
+  auto s = browser.EvaluateJson(session, kChartScript);
+  if (!s.ok()) return s.status();
+  ChartState chart;
+  chart.hidden = Field(*s, "hidden").bool_value();
+  for (const Value& v : Field(*s, "dots").list_value().values()) {
+    const Struct& d = v.struct_value();
+    chart.dots.push_back(
+        {Field(d, "score").number_value(), Field(d, "cx").number_value(),
+         Field(d, "cy").number_value(), Field(d, "event").string_value(),
+         Field(d, "time").string_value()});
+  }
+  chart.vertices = static_cast<int>(Field(*s, "vertices").number_value());
+  chart.width = Field(*s, "width").number_value();
+  chart.meta = Field(*s, "meta").string_value();
+  chart.status = Field(*s, "status").string_value();
+  chart.scroll_width = Field(*s, "scrollWidth").number_value();
+  chart.viewport_width = Field(*s, "viewportWidth").number_value();
+  (void)google::protobuf::util::MessageToJsonString(*s, &chart.json);
+  return chart;
+}
+
+absl::StatusOr<ChartState> WaitForChart(
+    Browser& browser, const std::string& session,
+    const std::function<bool(const ChartState&)>& done) {
+  absl::Time deadline = absl::Now() + kPageTimeout;
+  while (true) {
+    auto chart = ReadChart(browser, session);
+    if (!chart.ok()) return chart.status();
+    if (done(*chart) || absl::Now() > deadline) return chart;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+}
+
+// The history the API gives for `player` (via the CLI): event id -> score,
+// in order.
+std::vector<std::pair<std::string, double>> ApiHistory(
+    const std::string& grpc, const std::string& player) {
+  auto out = RunCommand(absl::StrCat("tools/cli/stats history duel elo ",
+                                     player, " --json --server=", grpc),
+                        /*merge_stderr=*/false);
+  EXPECT_EQ(out.exit_code, 0) << out.output;
+  Struct response;
+  EXPECT_TRUE(
+      google::protobuf::util::JsonStringToMessage(out.output, &response).ok())
+      << out.output;
+  std::vector<std::pair<std::string, double>> points;
+  for (const Value& v : Field(response, "points").list_value().values()) {
+    points.emplace_back(Field(v.struct_value(), "eventId").string_value(),
+                        Field(v.struct_value(), "score").number_value());
+  }
+  return points;
+}
+
+// `n` duel matches ann vs bob, an hour apart from `first`, as JSON lines;
+// ann wins unless the match number is a multiple of 3.
+std::string DuelMatches(int first, int n) {
+  std::string out;
+  for (int i = first; i < first + n; ++i) {
+    const bool ann = i % 3 != 0;
+    absl::StrAppendFormat(
+        &out,
+        R"({"eventId":"h-%d","gameId":"duel","occurredAt":"2026-11-20T%02d:00:00Z","matchCompleted":{"participants":[{"playerId":"%s","outcome":"OUTCOME_WIN"},{"playerId":"%s","outcome":"OUTCOME_LOSS"}]}})"
+        "\n",
+        i, i, ann ? "ann" : "bob", ann ? "bob" : "ann");
+  }
+  return out;
+}
+
+// Checks the chart against the API's points: a dot per point with its
+// score, in time order (x grows), higher scores drawn higher (smaller y).
+void ExpectChartShows(const ChartState& chart,
+                      const std::vector<std::pair<std::string, double>>& api) {
+  ASSERT_EQ(chart.dots.size(), api.size()) << chart.json;
+  EXPECT_EQ(chart.vertices, static_cast<int>(api.size())) << chart.json;
+  for (size_t i = 0; i < api.size(); ++i) {
+    EXPECT_EQ(chart.dots[i].event, api[i].first) << chart.json;
+    EXPECT_DOUBLE_EQ(chart.dots[i].score, api[i].second) << chart.json;
+    if (i > 0) EXPECT_GT(chart.dots[i].cx, chart.dots[i - 1].cx) << i;
+    for (size_t j = 0; j < api.size(); ++j) {
+      if (api[i].second > api[j].second) {
+        EXPECT_LT(chart.dots[i].cy, chart.dots[j].cy) << i << " vs " << j;
+      }
+    }
+  }
+}
+
+TEST(PageTest, DrawsThePlayersHistoryChartAndUpdatesItLive) {
+  auto chromium = testing::FindOnPath("chromium");
+  if (!chromium.ok()) {
+    GTEST_FAIL() << "chromium not installed: apt-get install chromium "
+                    "(tools/install_deps.sh does)";
+  }
+  if (!testing::HaveBinary("worker/worker")) {
+    GTEST_FAIL() << "worker/worker not in the runfiles (data = //worker)";
+  }
+  // The test config with a history of 8 points on duel/elo.
+  const std::string plain =
+      R"(leaderboards { leaderboard_id: "elo" scorer: "elo" })";
+  std::string config = testing::TestConfig();
+  ASSERT_NE(config.find(plain), std::string::npos);
+  config = absl::StrReplaceAll(
+      config, {{plain, R"(leaderboards { leaderboard_id: "elo" scorer: "elo"
+                         history { max_points: 8 } })"}});
+  auto stack = testing::StartStack(config);
+  ASSERT_TRUE(stack.ok()) << stack.status();
+  const std::string grpc = (*stack)->grpc_address;
+  const std::string http =
+      testing::ReadyField((*stack)->server->ready_line(), "http");
+
+  auto publish = [&](const std::string& lines, const std::string& name) {
+    const std::string file = ::testing::TempDir() + "/" + name;
+    std::ofstream(file) << lines;
+    auto pub = RunCommand(absl::StrCat("tools/cli/stats publish ", file,
+                                       " --server=", grpc,
+                                       " --api_key=", testing::kTestApiKey));
+    ASSERT_EQ(pub.exit_code, 0) << pub.output;
+  };
+  // Ten matches: ann has ten changes, the board keeps the last eight.
+  publish(DuelMatches(1, 10), "duel.jsonl");
+  std::vector<std::pair<std::string, double>> api;
+  for (int i = 0; i < 300 && api.size() != 8u; ++i) {
+    api = ApiHistory(grpc, "ann");
+    if (api.size() != 8u || api.back().first != "h-10") {
+      api.clear();
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  ASSERT_EQ(api.size(), 8u) << "the worker did not apply the matches";
+  EXPECT_EQ(api.front().first, "h-3");
+
+  const char* outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
+  const std::string out_dir = outputs ? outputs : ::testing::TempDir();
+  auto browser = Browser::Launch(*chromium, ::testing::TempDir());
+  ASSERT_TRUE(browser.ok()) << browser.status();
+  Browser& b = **browser;
+  auto target = b.Call("Target.createTarget", "{\"url\":\"about:blank\"}");
+  ASSERT_TRUE(target.ok()) << target.status();
+  auto attached =
+      b.Call("Target.attachToTarget",
+             absl::StrCat("{\"targetId\":",
+                          JsonQuote(Field(*target, "targetId").string_value()),
+                          ",\"flatten\":true}"));
+  ASSERT_TRUE(attached.ok()) << attached.status();
+  const std::string session = Field(*attached, "sessionId").string_value();
+  ASSERT_TRUE(SetViewport(b, session, 1280, 800, /*mobile=*/false).ok());
+  auto go = [&](const std::string& query) {
+    auto nav =
+        b.Call("Page.navigate",
+               absl::StrCat(
+                   "{\"url\":", JsonQuote("http://" + http + "/" + query), "}"),
+               session);
+    ASSERT_TRUE(nav.ok()) << nav.status();
+  };
+
+  go("?game=duel&board=elo&player=ann");
+  auto chart = WaitForChart(b, session, [](const ChartState& c) {
+    return !c.hidden && c.dots.size() == 8 && c.status == "live";
+  });
+  ASSERT_TRUE(chart.ok()) << chart.status();
+  EXPECT_FALSE(chart->hidden) << chart->json;
+  ExpectChartShows(*chart, api);
+  EXPECT_EQ(chart->dots.front().time, "2026-11-20T03:00:00.000Z");
+  EXPECT_EQ(chart->meta, "8 changes (the board keeps the last 8)");
+  EXPECT_GT(chart->width, 600) << "the chart spans the page on a desktop";
+  EXPECT_LE(chart->scroll_width, chart->viewport_width);
+  ASSERT_TRUE(b.EvaluateJson(session, "window.pageTestMarker = 1; '{}'").ok());
+  absl::Status shot = Screenshot(b, session, out_dir + "/page-history.png");
+  ASSERT_TRUE(shot.ok()) << shot;
+
+  // Live: ann's next match arrives over SSE and the chart moves on by one
+  // (still eight points), without a reload.
+  publish(DuelMatches(11, 1), "more.jsonl");
+  auto live = WaitForChart(b, session, [](const ChartState& c) {
+    return c.dots.size() == 8 && c.dots.back().event == "h-11";
+  });
+  ASSERT_TRUE(live.ok()) << live.status();
+  ExpectChartShows(*live, ApiHistory(grpc, "ann"));
+  EXPECT_EQ(live->dots.front().event, "h-4") << live->json;
+  auto marker = b.EvaluateJson(
+      session, "JSON.stringify({m: String(window.pageTestMarker || '')})");
+  ASSERT_TRUE(marker.ok());
+  EXPECT_EQ(Field(*marker, "m").string_value(), "1") << "the page reloaded";
+
+  // A phone: the chart shrinks with the screen, nothing scrolls sideways.
+  ASSERT_TRUE(SetViewport(b, session, 390, 844, /*mobile=*/true).ok());
+  auto phone = WaitForChart(
+      b, session, [](const ChartState& c) { return c.viewport_width == 390; });
+  ASSERT_TRUE(phone.ok()) << phone.status();
+  EXPECT_EQ(phone->dots.size(), 8u);
+  EXPECT_GT(phone->width, 300) << phone->json;
+  EXPECT_LE(phone->scroll_width, phone->viewport_width) << phone->json;
+  shot = Screenshot(b, session, out_dir + "/page-history-phone.png");
+  ASSERT_TRUE(shot.ok()) << shot;
+
+  // A board without history shows no chart.
+  go("?game=duel&board=wins&player=ann");
+  auto wins = WaitForChart(
+      b, session, [](const ChartState& c) { return c.status == "live"; });
+  ASSERT_TRUE(wins.ok()) << wins.status();
+  EXPECT_TRUE(wins->hidden) << wins->json;
 }
 
 }  // namespace

@@ -94,7 +94,7 @@ TEST(ServerReflectionTest, EveryServiceAndMethodThroughBothProtocols) {
   ASSERT_TRUE(stack.ok()) << stack.status();
   const std::string url = absl::StrCat("http://", (*stack)->grpc_address);
   const std::set<std::string> expected = ExpectedMethods();
-  ASSERT_EQ(expected.size(), 16u);  // 7 + 2 + 3 + 2 + 2
+  ASSERT_EQ(expected.size(), 17u);  // 8 + 2 + 3 + 2 + 2
 
   for (const char *protocol : {"grpc-v1", "grpc-v1alpha"}) {
     std::string base =

@@ -229,6 +229,34 @@ absl::Status AddBoardWrites(const BoardPeriod& board,
   return absl::OkStatus();
 }
 
+void AddHistoryWrites(const BoardPeriod& board,
+                      const std::vector<PlayerHistory>& histories,
+                      uint32_t max_points,
+                      const std::optional<absl::Time>& expiry, Commands* tx) {
+  const std::string& id = board.config->leaderboard_id();
+  const std::string marker =
+      keys::BoardHistoryMarker(board.game_id, id, board.period);
+  const std::string at = expiry.has_value() ? Ms(*expiry) : "";
+  for (const PlayerHistory& h : histories) {
+    const std::vector<HistoryPoint>& points = *h.points;
+    if (points.empty()) continue;
+    const std::string key =
+        keys::BoardHistory(board.game_id, id, board.period, h.player_id);
+    std::vector<std::string> lpush = {"LPUSH", key};
+    // Oldest first: LPUSH puts each at the head, so the newest ends first.
+    const size_t skip =
+        points.size() > max_points ? points.size() - max_points : 0;
+    for (size_t i = skip; i < points.size(); ++i) {
+      lpush.push_back(EncodeHistoryPoint(points[i]));
+    }
+    tx->push_back(std::move(lpush));
+    tx->push_back({"LTRIM", key, "0", absl::StrCat(max_points - 1)});
+    if (expiry.has_value()) tx->push_back({"PEXPIREAT", key, at});
+  }
+  tx->push_back({"SET", marker, "1"});
+  if (expiry.has_value()) tx->push_back({"PEXPIREAT", marker, at});
+}
+
 absl::StatusOr<int> SplitBuckets(RedisConnection* conn,
                                  const BoardPeriod& board,
                                  const std::optional<absl::Time>& expiry,

@@ -3,8 +3,9 @@
 
 // Reading and writing one board period in the key layout of common/keys.h:
 // the ranking ZSET, the player records in their buckets, the distinct-score
-// index of dense boards, expiry and the periods index. The worker's batch
-// (game_batch.h) decides what changes; this file knows where it goes.
+// index of dense boards, the history lists, expiry and the periods index.
+// The worker's batch (game_batch.h) decides what changes; this file knows
+// where it goes.
 
 #include <cstdint>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/history_point.h"
 #include "common/player_buckets.h"
 #include "common/redis_client.h"
 #include "plugins/scorer.h"
@@ -84,6 +86,23 @@ absl::Status AddBoardWrites(const BoardPeriod& board,
                             const std::optional<absl::Time>& period_start,
                             const std::optional<absl::Time>& expiry,
                             Commands* tx);
+
+// The history points a batch adds for one player, in the order applied.
+struct PlayerHistory {
+  std::string player_id;
+  const std::vector<HistoryPoint>* points = nullptr;
+};
+
+// Appends to `tx` the commands that add `histories` to the board period's
+// history lists (LeaderboardConfig.history): per player one LPUSH of the
+// encoded points (so the newest is at the head) and an LTRIM to
+// `max_points`; the history marker; and for periodic boards the expiry of
+// the lists and the marker. Only the newest `max_points` of a player's
+// points are sent.
+void AddHistoryWrites(const BoardPeriod& board,
+                      const std::vector<PlayerHistory>& histories,
+                      uint32_t max_points,
+                      const std::optional<absl::Time>& expiry, Commands* tx);
 
 // Splits record buckets until the board has at most
 // kTargetRecordsPerBucket records per bucket (or `max_splits` were done), in

@@ -13,6 +13,7 @@
 #include "common/keys.h"
 #include "common/logging.h"
 #include "common/periods.h"
+#include "worker/board_slot.h"
 #include "worker/board_store.h"
 #include "worker/state_codec.h"
 
@@ -28,32 +29,6 @@ absl::Duration FromProto(const google::protobuf::Duration& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
 }
 
-absl::Time EventTime(const v1::GameEvent& event) {
-  return absl::FromUnixSeconds(event.occurred_at().seconds()) +
-         absl::Nanoseconds(event.occurred_at().nanos());
-}
-
-// The event's value `key` for `player`: the participant's or the
-// submission's values map.
-std::optional<double> PlayerValue(const v1::GameEvent& event,
-                                  const std::string& player,
-                                  const std::string& key) {
-  const google::protobuf::Map<std::string, double>* values = nullptr;
-  if (event.has_score_submitted()) {
-    if (event.score_submitted().player_id() == player) {
-      values = &event.score_submitted().values();
-    }
-  } else if (event.has_match_completed()) {
-    for (const auto& p : event.match_completed().participants()) {
-      if (p.player_id() == player) values = &p.values();
-    }
-  }
-  if (values == nullptr) return std::nullopt;
-  auto it = values->find(key);
-  if (it == values->end()) return std::nullopt;
-  return it->second;
-}
-
 bool IsString(const RedisReply& r) {
   return r.type == RedisReply::Type::kString ||
          r.type == RedisReply::Type::kStatus;
@@ -64,24 +39,6 @@ absl::Status ReplyError(absl::string_view what, const RedisReply& reply) {
       absl::StrCat(what, " failed: ", reply.DebugString().substr(0, 300)));
 }
 
-// One board period the batch touches and the players it reads there.
-struct BoardSlot {
-  BoardPeriod board;
-  const BoardRuntime* runtime = nullptr;
-  std::optional<Period> period_info;  // periodic boards
-  std::vector<std::string> players;   // to read, unique
-  absl::flat_hash_set<std::string> player_set;
-  BoardSnapshot snapshot;
-  // After the events so far: the player's state, and whether it changed.
-  struct Current {
-    std::optional<ScorerState> state;
-    bool changed = false;
-    std::optional<double> secondary;
-    absl::Time reached_at;
-  };
-  absl::flat_hash_map<std::string, Current> current;
-};
-
 struct StatsSlot {
   StatMap current;
   std::set<std::string> changed;
@@ -89,7 +46,7 @@ struct StatsSlot {
 
 // Everything one attempt plans, reads and computes.
 struct Attempt {
-  std::map<std::pair<size_t, std::string>, BoardSlot> slots;
+  BoardSlots slots;
   std::vector<std::vector<BoardSlot*>> event_slots;  // per entry
   std::vector<std::string> stat_players;
   absl::flat_hash_map<std::string, StatsSlot> stats;
@@ -138,17 +95,12 @@ void PlanBoards(const GameRuntime& game,
         period = p->id;
         info = *std::move(p);
       }
-      BoardSlot& slot = a->slots[{b, period}];
-      if (slot.runtime == nullptr) {
-        slot.runtime = &board;
-        slot.board = {game.config.game_id(), &board.config,
-                      board.scorer->AuxNames(), period};
-        slot.period_info = std::move(info);
-      }
+      BoardSlot& slot = SlotFor(game, b, period, std::move(info), &a->slots);
+      // Soft reset: the same players are read in the previous period too.
+      BoardSlot* previous = PreviousSlotFor(game, b, &slot, now, &a->slots);
       for (std::string& p : board.scorer->PlayersToRead(event)) {
-        if (slot.player_set.insert(p).second) {
-          slot.players.push_back(std::move(p));
-        }
+        if (previous != nullptr) previous->AddPlayer(p);
+        slot.AddPlayer(std::move(p));
       }
       a->event_slots[i].push_back(&slot);
     }
@@ -163,14 +115,10 @@ void PlanBoards(const GameRuntime& game,
   }
 }
 
-std::optional<absl::Time> SlotExpiry(const BoardSlot& slot) {
-  if (!slot.period_info.has_value()) return std::nullopt;
-  return PeriodExpiry(*slot.board.config, *slot.period_info);
-}
-
 // The WATCH and reads of an attempt, in one pipeline: the cursor, the
 // producers' states, the event-id dedup sets, each board period (one script
-// call) and each player's stats.
+// call; previous periods of soft-reset boards are slots too) and each
+// player's stats.
 Commands ReadCommands(const std::string& g, const std::string& stream,
                       const DedupBuckets& dedup, const Attempt& a) {
   std::vector<std::string> watch = {"WATCH", keys::Cursor(g)};
@@ -287,7 +235,9 @@ std::string ApplyPlugins(const GameRuntime& game, const v1::GameEvent& event,
     const Scorer& scorer = *slot->runtime->scorer;
     absl::flat_hash_map<std::string, ScorerState> current;
     for (const std::string& p : scorer.PlayersToRead(event)) {
-      const auto& c = slot->current[p];
+      std::optional<ScorerState> start = slot->SoftResetStart(p);
+      auto& c = slot->current[p];
+      if (start.has_value()) c.state = std::move(start);  // first in period
       if (c.state.has_value()) current[p] = *c.state;
     }
     auto changes = scorer.Score(event, current);
@@ -347,18 +297,9 @@ std::string ApplyPlugins(const GameRuntime& game, const v1::GameEvent& event,
            {"player", change.player_id}});
       continue;
     }
-    BoardSlot::Current& c = slot->current[change.player_id];
-    if (c.state.has_value() && SameScorerState(*c.state, change.state)) {
-      continue;  // unchanged: keep when the score was reached
-    }
-    c.state = std::move(change.state);
-    c.changed = true;
-    const auto& secondary = slot->board.config->secondary();
-    c.secondary =
-        secondary.value_key().empty()
-            ? std::nullopt
-            : PlayerValue(event, change.player_id, secondary.value_key());
-    c.reached_at = EventTime(event);
+    // Unchanged states keep their entry, including when the score was
+    // reached.
+    slot->Record(change.player_id, std::move(change.state), event);
   }
   return "";
 }
@@ -423,21 +364,8 @@ absl::StatusOr<Commands> WriteCommands(
   const std::string& g = game.config.game_id();
   const std::string& stream = entries.front()->stream;
   Commands tx = {{"MULTI"}};
-  for (auto& [key, slot] : a->slots) {
-    std::vector<EntryWrite> writes;
-    for (const std::string& player : slot.players) {
-      const BoardSlot::Current& c = slot.current[player];
-      if (!c.changed) continue;
-      auto before = slot.snapshot.players.find(player);
-      writes.push_back(
-          {player,
-           before == slot.snapshot.players.end() ? nullptr : &before->second,
-           *c.state, c.secondary, c.reached_at});
-    }
-    std::optional<absl::Time> start;
-    if (slot.period_info.has_value()) start = slot.period_info->start;
-    absl::Status status = AddBoardWrites(slot.board, slot.snapshot, writes,
-                                         start, SlotExpiry(slot), &tx);
+  for (const auto& [key, slot] : a->slots) {
+    absl::Status status = slot.AddWrites(&tx);
     if (!status.ok()) return status;
   }
   for (auto& [player, slot] : a->stats) {
@@ -482,18 +410,12 @@ absl::StatusOr<Commands> WriteCommands(
 void GrowBuckets(RedisConnection* conn, const std::string& g,
                  WorkerMetrics* metrics, Attempt* a) {
   for (auto& [key, slot] : a->slots) {
-    int64_t added = 0;
-    for (const auto& [player, c] : slot.current) {
-      auto before = slot.snapshot.players.find(player);
-      bool was_on = before != slot.snapshot.players.end() &&
-                    before->second.state.has_value();
-      if (c.changed && !was_on) ++added;
-    }
-    if (!slot.snapshot.buckets.NeedsSplit(slot.snapshot.entries + added)) {
+    if (!slot.snapshot.buckets.NeedsSplit(slot.snapshot.entries +
+                                          slot.PlayersAdded())) {
       continue;
     }
     auto splits =
-        SplitBuckets(conn, slot.board, SlotExpiry(slot), kMaxSplitsPerBatch);
+        SplitBuckets(conn, slot.board, slot.Expiry(), kMaxSplitsPerBatch);
     if (!splits.ok()) {
       // The batch is committed; splitting is tried again after the next one.
       Log(LogLevel::kWarning, "splitting record buckets failed",

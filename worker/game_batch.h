@@ -6,6 +6,9 @@
 // them in one round trip; run the events through the plugins on in-memory
 // copies; write the final state, the dedup state and the game's stream
 // cursor in one MULTI/EXEC, and acknowledge the entries once it committed.
+// Each board period's part is a BoardSlot (board_slot.h): on boards with
+// history a point per changed entry goes into the same MULTI/EXEC, and
+// boards with a season soft reset also read the previous period.
 //
 // Why nothing is lost or applied twice:
 //   * Effects, dedup state and the cursor commit together or not at all.

@@ -280,5 +280,14 @@ TEST(BestScore, NoSecondaryConfiguredIgnoresValues) {
   EXPECT_TRUE((*first)[0].state.aux.empty());
 }
 
+TEST(BestScore, HasNoSoftReset) {
+  // No initial state to move toward: soft_reset is refused on its boards.
+  ScorerState previous;
+  previous.score = 1000;
+  EXPECT_FALSE(Make("", v1::SORT_ORDER_DESCENDING)
+                   ->SoftReset(previous, 0.5)
+                   .has_value());
+}
+
 }  // namespace
 }  // namespace statstracker

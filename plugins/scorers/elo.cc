@@ -3,7 +3,8 @@
 // initial_rating, default 1500). Sides and results follow
 // plugins::MatchSides: two players, two teams (side rating = mean of its
 // players; every player gets the side's change) or free-for-all by placement.
-// Score submissions and custom events are ignored.
+// Score submissions and custom events are ignored. Season soft reset
+// (PeriodConfig.soft_reset) moves the rating toward initial_rating.
 
 #include "plugins/scorers/elo.h"
 
@@ -88,6 +89,14 @@ class EloScorer : public Scorer {
       }
     }
     return changes;
+  }
+
+  // Season soft reset: the rating moves toward the initial rating.
+  std::optional<ScorerState> SoftReset(const ScorerState& previous,
+                                       double fraction) const override {
+    ScorerState next;
+    next.score = MoveToward(previous.score, initial_, fraction);
+    return next;
   }
 
  private:

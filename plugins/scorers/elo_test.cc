@@ -376,5 +376,28 @@ TEST(Elo, HugeTeamRatingsStayFinite) {
   }
 }
 
+TEST(Elo, SoftResetMovesTheRatingTowardTheInitialOne) {
+  auto scorer = Make("initial_rating: 1200");
+  ScorerState previous;
+  previous.score = 1600;
+  auto quarter = scorer->SoftReset(previous, 0.25);
+  ASSERT_TRUE(quarter.has_value());
+  EXPECT_DOUBLE_EQ(quarter->score, 1500);  // 1600 + 0.25 * (1200 - 1600)
+  EXPECT_TRUE(quarter->aux.empty());
+  previous.score = 1000;  // below the initial rating: moves up
+  EXPECT_DOUBLE_EQ(scorer->SoftReset(previous, 0.5)->score, 1100);
+  EXPECT_DOUBLE_EQ(scorer->SoftReset(previous, 1)->score, 1200);
+  // The soft-reset state is what the next match starts from.
+  previous.score = 1600;
+  auto event = ParseText<v1::GameEvent>(R"pb(
+    match_completed {
+      participants { player_id: "ann" outcome: OUTCOME_WIN }
+      participants { player_id: "bob" outcome: OUTCOME_LOSS }
+    })pb");
+  auto r = Ratings(scorer->Score(
+      event, {{"ann", *scorer->SoftReset(previous, 0.25)}, {"bob", previous}}));
+  EXPECT_NEAR(r["ann"], 1500 + 32 * (1 - elo::ExpectedScore(1500, 1600)), 1e-9);
+}
+
 }  // namespace
 }  // namespace statstracker

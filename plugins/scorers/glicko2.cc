@@ -13,6 +13,9 @@
 // between the two matches' periods: AfterInactivity(), the paper's step for
 // players who did not compete. Players are still only touched by their own
 // matches; the growth is applied when they next play.
+//
+// Season soft reset (PeriodConfig.soft_reset): rating and deviation move
+// toward the initial ones; volatility and rated_at are kept.
 
 #include "plugins/scorers/glicko2.h"
 
@@ -226,6 +229,23 @@ class Glicko2Scorer : public Scorer {
       }
     }
     return changes;
+  }
+
+  // Season soft reset: rating and deviation move toward the initial ones;
+  // the volatility and the time of the last match (rated_at, for the
+  // inactivity growth) stay as they were.
+  std::optional<ScorerState> SoftReset(const ScorerState& previous,
+                                       double fraction) const override {
+    ScorerState next = previous;
+    next.score = MoveToward(previous.score, initial_.rating, fraction);
+    auto dev = previous.aux.find(kDeviation);
+    const double deviation =
+        dev == previous.aux.end() ? initial_.deviation : dev->second;
+    next.aux[kDeviation] = MoveToward(deviation, initial_.deviation, fraction);
+    if (!next.aux.contains(kVolatility)) {
+      next.aux[kVolatility] = initial_.volatility;
+    }
+    return next;
   }
 
  private:

@@ -345,5 +345,32 @@ TEST(Glicko2Scorer, UpdatesThatOverflowRejectTheEvent) {
                         "must be finite, got "));
 }
 
+TEST(Glicko2Scorer, SoftResetMovesRatingAndDeviationKeepsTheRest) {
+  auto scorer = Make(
+      "initial_rating: 1500 initial_deviation: 350 initial_volatility: 0.06 "
+      "rating_period { seconds: 86400 }");
+  ScorerState previous;
+  previous.score = 1900;
+  previous.aux["deviation"] = 50;
+  previous.aux["volatility"] = 0.059;
+  previous.aux["rated_at"] = 86400 * 20;
+  auto next = scorer->SoftReset(previous, 0.25);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_DOUBLE_EQ(next->score, 1800);               // 1900 - 0.25 * 400
+  EXPECT_DOUBLE_EQ(next->aux.at("deviation"), 125);  // 50 + 0.25 * 300
+  EXPECT_DOUBLE_EQ(next->aux.at("volatility"), 0.059);
+  EXPECT_DOUBLE_EQ(next->aux.at("rated_at"), 86400 * 20);
+  auto full = scorer->SoftReset(previous, 1);
+  EXPECT_DOUBLE_EQ(full->score, 1500);
+  EXPECT_DOUBLE_EQ(full->aux.at("deviation"), 350);
+  // A state without aux (e.g. a probe) gets the initial deviation and
+  // volatility.
+  auto bare = scorer->SoftReset(ScorerState{}, 0.5);
+  ASSERT_TRUE(bare.has_value());
+  EXPECT_DOUBLE_EQ(bare->score, 750);
+  EXPECT_DOUBLE_EQ(bare->aux.at("deviation"), 350);
+  EXPECT_DOUBLE_EQ(bare->aux.at("volatility"), 0.06);
+}
+
 }  // namespace
 }  // namespace statstracker

@@ -8,7 +8,8 @@
 // losses). trueskill::Rate() does the update. The board ranks by the
 // conservative rating mu - k * sigma (ScorerState.score); aux "mu" and
 // "sigma" hold the belief, and with inactivity_period set aux "rated_at"
-// the event time of the player's last rated match.
+// the event time of the player's last rated match. Season soft reset
+// (PeriodConfig.soft_reset) moves mu and sigma toward the initial ones.
 //
 // An update that leaves double precision (trueskill::Rate's
 // FAILED_PRECONDITION, only for ratings hundreds of sigmas apart) keeps
@@ -101,21 +102,44 @@ class TrueSkillScorer : public Scorer {
     return changes;
   }
 
+  // Season soft reset: mu and sigma move toward the initial ones (the
+  // conservative rating follows); rated_at, for the inactivity growth,
+  // stays as it was.
+  std::optional<ScorerState> SoftReset(const ScorerState& previous,
+                                       double fraction) const override {
+    const Rating stored = Stored(previous);
+    const Rating next{
+        MoveToward(stored.mu, settings_.initial.mu, fraction),
+        MoveToward(stored.sigma, settings_.initial.sigma, fraction)};
+    ScorerState state = previous;
+    state.score = next.mu - settings_.conservative_k * next.sigma;
+    state.aux[kMu] = next.mu;
+    state.aux[kSigma] = next.sigma;
+    return state;
+  }
+
  private:
-  // The player's rating going into the match: stored, or a new player's,
-  // with sigma grown for the inactivity periods sat out (when configured).
-  Rating Before(const ScorerState* state, double now) const {
+  // The belief a state holds: its mu and sigma, a new player's where they
+  // are missing or unusable.
+  Rating Stored(const ScorerState& state) const {
     Rating rating = settings_.initial;
-    if (state == nullptr) return rating;
-    auto mu = state->aux.find(kMu);
-    auto sigma = state->aux.find(kSigma);
-    if (mu != state->aux.end() && std::isfinite(mu->second)) {
+    auto mu = state.aux.find(kMu);
+    auto sigma = state.aux.find(kSigma);
+    if (mu != state.aux.end() && std::isfinite(mu->second)) {
       rating.mu = mu->second;
     }
-    if (sigma != state->aux.end() && sigma->second > 0 &&
+    if (sigma != state.aux.end() && sigma->second > 0 &&
         std::isfinite(sigma->second)) {
       rating.sigma = sigma->second;
     }
+    return rating;
+  }
+
+  // The player's rating going into the match: stored, or a new player's,
+  // with sigma grown for the inactivity periods sat out (when configured).
+  Rating Before(const ScorerState* state, double now) const {
+    if (state == nullptr) return settings_.initial;
+    Rating rating = Stored(*state);
     auto rated_at = state->aux.find(kRatedAt);
     if (settings_.inactivity_period > 0 && rated_at != state->aux.end()) {
       const int64_t periods = plugins::PeriodsSatOut(

@@ -417,6 +417,27 @@ TEST(TrueSkillScorer, FactoryValidatesParams) {
                   .ok());
 }
 
+TEST(TrueSkillScorer, SoftResetMovesMuAndSigmaAndTheConservativeRating) {
+  auto scorer = Make("initial_mu: 25 initial_sigma: 8 conservative_k: 2");
+  ScorerState previous = StateOf(37, 2);
+  previous.aux["rated_at"] = 1000;
+  auto next = scorer->SoftReset(previous, 0.25);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_DOUBLE_EQ(next->aux.at("mu"), 34);      // 37 - 0.25 * 12
+  EXPECT_DOUBLE_EQ(next->aux.at("sigma"), 3.5);  // 2 + 0.25 * 6
+  EXPECT_DOUBLE_EQ(next->score, 34 - 2 * 3.5);
+  EXPECT_DOUBLE_EQ(next->aux.at("rated_at"), 1000);
+  auto full = scorer->SoftReset(previous, 1);
+  EXPECT_DOUBLE_EQ(full->aux.at("mu"), 25);
+  EXPECT_DOUBLE_EQ(full->aux.at("sigma"), 8);
+  EXPECT_DOUBLE_EQ(full->score, 25 - 16);
+  // Without mu and sigma the belief is a new player's: stays there.
+  auto bare = scorer->SoftReset(ScorerState{}, 0.4);
+  ASSERT_TRUE(bare.has_value());
+  EXPECT_DOUBLE_EQ(bare->aux.at("mu"), 25);
+  EXPECT_DOUBLE_EQ(bare->aux.at("sigma"), 8);
+}
+
 }  // namespace
 }  // namespace trueskill
 }  // namespace statstracker

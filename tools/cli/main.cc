@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -72,6 +73,8 @@ ABSL_FLAG(std::string, format, "auto", "publish input: auto, json or text");
 ABSL_FLAG(int, batch, 500, "events per XADD pipeline / PublishEvents call");
 ABSL_FLAG(int, limit, 10, "entries to show (top, deadletter list)");
 ABSL_FLAG(int, radius, 5, "entries above and below (around)");
+ABSL_FLAG(int, points, 0,
+          "history: the newest points to show (0 = all the board keeps)");
 ABSL_FLAG(std::string, period, "", "period id (default: the current one)");
 ABSL_FLAG(std::string, page_token, "", "page token from a previous `top`");
 ABSL_FLAG(int, timeout_ms, 10000, "deadline of each RPC");
@@ -97,6 +100,8 @@ queries (gRPC, --server, default 127.0.0.1:50051)
   rank GAME BOARD PLAYER         the player's rank and score
   friends GAME BOARD P1,P2,...   those players' entries with global ranks
   count GAME BOARD               number of ranked players
+  history GAME BOARD PLAYER      the player's score after each change, oldest
+                                 first (boards with history; --points, --period)
   stats GAME PLAYER [PLAYER...]  player stats (one player, or a batch)
 operations (Redis, --redis_host/--redis_port)
   deadletter list                dead-lettered entries with reasons (--limit)
@@ -533,6 +538,40 @@ absl::Status Count(const std::vector<std::string>& args) {
   return absl::OkStatus();
 }
 
+absl::Status History(const std::vector<std::string>& args) {
+  auto s = NeedArgs(args, 3, "history GAME BOARD PLAYER");
+  if (!s.ok()) return s;
+  auto stub = v1::LeaderboardService::NewStub(Channel());
+  v1::GetPlayerHistoryRequest request;
+  request.set_game_id(args[0]);
+  request.set_leaderboard_id(args[1]);
+  request.set_player_id(args[2]);
+  request.set_period(absl::GetFlag(FLAGS_period));
+  request.set_max_points(absl::GetFlag(FLAGS_points));
+  v1::GetPlayerHistoryResponse response;
+  grpc::ClientContext context;
+  PrepareContext(&context);
+  s = FromGrpc(stub->GetPlayerHistory(&context, request, &response),
+               "GetPlayerHistory");
+  if (!s.ok()) return s;
+  if (absl::GetFlag(FLAGS_json)) return PrintJson(response);
+  std::cout << args[0] << "/" << args[1] << " " << args[2]
+            << PeriodText(response.period()) << "\n";
+  std::vector<std::vector<std::string>> rows;
+  for (int i = 0; i < response.points_size(); ++i) {
+    const v1::HistoryPoint& p = response.points(i);
+    std::string change;
+    if (i > 0) {
+      const double d = p.score() - response.points(i - 1).score();
+      change = absl::StrCat(d >= 0 ? "+" : "-", FormatNumber(std::abs(d)));
+    }
+    rows.push_back({google::protobuf::util::TimeUtil::ToString(p.occurred_at()),
+                    FormatNumber(p.score()), change, p.event_id()});
+  }
+  std::cout << FormatTable({"TIME", "SCORE", "CHANGE", "EVENT"}, rows);
+  return absl::OkStatus();
+}
+
 std::string StatText(const v1::StatValue& v) {
   if (v.value_case() == v1::StatValue::kDoubleValue) {
     return FormatNumber(v.double_value());
@@ -896,6 +935,7 @@ absl::Status Run(const std::vector<std::string>& argv) {
   if (command == "rank") return Rank(args);
   if (command == "friends") return Friends(args);
   if (command == "count") return Count(args);
+  if (command == "history") return History(args);
   if (command == "stats") return Stats(args);
   if (command == "migrate") return Migrate();
   if (command == "stream-key") return StreamKey(args);
