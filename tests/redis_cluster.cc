@@ -24,8 +24,8 @@ std::string Run(const std::string& command, int* status) {
 
 absl::StatusOr<RedisReply> Ask(RedisServer& node,
                                const std::vector<std::string>& args) {
-  auto conn = RedisConnection::Connect(node.host(), node.port(),
-                                       absl::Seconds(5));
+  auto conn =
+      RedisConnection::Connect(node.host(), node.port(), absl::Seconds(5));
   if (!conn.ok()) return conn.status();
   return (*conn)->Command(args);
 }
@@ -39,8 +39,7 @@ absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(
   for (int i = 0; i < total; ++i) {
     RedisServer::Options node;
     node.extra_args = {
-        "--cluster-enabled",      "yes",
-        "--cluster-config-file",  "nodes.conf",
+        "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
         "--cluster-node-timeout",
         absl::StrCat(absl::ToInt64Milliseconds(options.node_timeout)),
         // Failover quickly whatever the replica's lag in a test.
@@ -52,18 +51,17 @@ absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(
   }
   std::vector<std::string> addresses = cluster->addresses();
   int status = 0;
-  std::string out = Run(absl::StrCat("redis-cli --cluster create ",
-                                     absl::StrJoin(addresses, " "),
-                                     " --cluster-replicas ",
-                                     options.replicas_per_master,
-                                     " --cluster-yes"),
-                        &status);
+  std::string out =
+      Run(absl::StrCat("redis-cli --cluster create ",
+                       absl::StrJoin(addresses, " "), " --cluster-replicas ",
+                       options.replicas_per_master, " --cluster-yes"),
+          &status);
   if (status != 0) {
     return absl::UnavailableError(
         absl::StrCat("redis-cli --cluster create failed:\n", out));
   }
-  absl::Status healthy = cluster->WaitHealthy(
-      absl::Seconds(30), options.replicas_per_master > 0);
+  absl::Status healthy =
+      cluster->WaitHealthy(absl::Seconds(30), options.replicas_per_master > 0);
   if (!healthy.ok()) return healthy;
   return cluster;
 }
@@ -76,8 +74,7 @@ std::vector<std::string> RedisCluster::addresses() const {
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<RedisConnection>> RedisCluster::Connect()
-    const {
+absl::StatusOr<std::unique_ptr<RedisConnection>> RedisCluster::Connect() const {
   RedisTarget target;
   for (const auto& n : nodes_) {
     if (n->running()) target.seeds.push_back(NodeAddress{n->host(), n->port()});
@@ -182,8 +179,8 @@ absl::Status RedisCluster::MoveSlot(uint16_t slot, int to, int batch,
   if (!from_id.ok()) return from_id.status();
   if (!to_id.ok()) return to_id.status();
   const std::string s = absl::StrCat(slot);
-  for (auto [node, args] : std::vector<
-           std::pair<int, std::vector<std::string>>>{
+  for (auto [node, args] :
+       std::vector<std::pair<int, std::vector<std::string>>>{
            {to, {"CLUSTER", "SETSLOT", s, "IMPORTING", *from_id}},
            {*from, {"CLUSTER", "SETSLOT", s, "MIGRATING", *to_id}}}) {
     auto reply = Ask(*nodes_[node], args);
@@ -195,9 +192,13 @@ absl::Status RedisCluster::MoveSlot(uint16_t slot, int to, int batch,
                     {"CLUSTER", "GETKEYSINSLOT", s, absl::StrCat(batch)});
     if (!keys.ok()) return keys.status();
     if (keys->elements.empty()) break;
-    std::vector<std::string> migrate = {
-        "MIGRATE", nodes_[to]->host(), absl::StrCat(nodes_[to]->port()), "",
-        "0",       "5000",             "KEYS"};
+    std::vector<std::string> migrate = {"MIGRATE",
+                                        nodes_[to]->host(),
+                                        absl::StrCat(nodes_[to]->port()),
+                                        "",
+                                        "0",
+                                        "5000",
+                                        "KEYS"};
     for (const RedisReply& k : keys->elements) migrate.push_back(k.str);
     auto moved = Ask(*nodes_[*from], migrate);
     if (!moved.ok()) return moved.status();

@@ -448,10 +448,10 @@ void Gateway::Handle(const HttpRequest& request,
   const std::string& method = request.method;
   // CORS (cors.h): a preflight is answered here; otherwise the decision's
   // headers go on every answer to this request.
-  CorsPolicy::Decision cors = cors_->Decide(
-      method, request.Header("origin"),
-      request.Header("access-control-request-method"),
-      request.Header("access-control-request-headers"));
+  CorsPolicy::Decision cors =
+      cors_->Decide(method, request.Header("origin"),
+                    request.Header("access-control-request-method"),
+                    request.Header("access-control-request-headers"));
   if (cors.preflight) {
     HttpResponse response;
     response.status = cors.status;

@@ -266,8 +266,8 @@ int Main() {
         event.mutable_score_submitted()->set_score(
             static_cast<double>(rng() % 100000));
       }
-      commands.push_back({"XADD", StreamKeyForGame(Stream(), event.game_id()), "*",
-                          absl::GetFlag(FLAGS_field),
+      commands.push_back({"XADD", StreamKeyForGame(Stream(), event.game_id()),
+                          "*", absl::GetFlag(FLAGS_field),
                           event.SerializeAsString()});
     }
     if (rate > 0) {  // pace: batch k may start at start + k*batch/rate
