@@ -15,7 +15,8 @@ using ::testing::HasSubstr;
 
 // A serialized message with one string field replaced by raw bytes: protobuf
 // refuses to serialize invalid UTF-8 quietly, so build the field by hand.
-std::string WithRawString(std::string prefix, int field, std::string raw) {
+std::string WithRawString(std::string prefix, int field,
+                          const std::string& raw) {
   prefix.push_back(static_cast<char>((field << 3) | 2));
   prefix.push_back(static_cast<char>(raw.size()));
   return prefix + raw;

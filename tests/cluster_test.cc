@@ -278,6 +278,17 @@ TEST_F(ClusterTest, ServerAnswersUnavailableAtWorstDuringAFailover) {
 
   auto victim = cluster_->MasterOf("st:{arcade}:cursor");
   ASSERT_TRUE(victim.ok());
+  // Health is watched from a thread of its own: a query may wait through
+  // the whole failover (bounded retries), which would hide the change.
+  std::atomic<bool> watching{true};
+  std::atomic<bool> saw_not_serving{false};
+  std::thread health_watch([&] {
+    while (watching.load()) {
+      auto health = HealthCheck(channel.get(), "");
+      if (health.ok() && *health == 2) saw_not_serving = true;  // NOT_SERVING
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
   cluster_->node(*victim).Kill();
   std::set<int> codes;
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
@@ -303,7 +314,10 @@ TEST_F(ClusterTest, ServerAnswersUnavailableAtWorstDuringAFailover) {
     }
     absl::SleepFor(absl::Milliseconds(50));
   }
+  watching = false;
+  health_watch.join();
   EXPECT_TRUE(recovered) << "no recovery without a restart; last: " << last;
+  EXPECT_TRUE(saw_not_serving.load()) << "health never left SERVING";
   for (int code : codes) {
     EXPECT_TRUE(code == grpc::StatusCode::UNAVAILABLE ||
                 code == grpc::StatusCode::DEADLINE_EXCEEDED)

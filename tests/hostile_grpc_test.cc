@@ -88,7 +88,7 @@ class HostileGrpcTest : public ::testing::Test {
     std::promise<grpc::Status> done;
     generic_->UnaryCall(&context, method, grpc::StubOptions(), &request,
                         &response,
-                        [&done](grpc::Status s) { done.set_value(s); });
+                        [&done](const grpc::Status& s) { done.set_value(s); });
     return done.get_future().get();
   }
 

@@ -47,6 +47,7 @@ struct Phase {
 Phase RunClients(int port, int clients, int seconds, const std::string& path) {
   std::vector<Phase> per(clients);
   std::vector<std::thread> threads;
+  threads.reserve(clients);
   const absl::Time end = absl::Now() + absl::Seconds(seconds);
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
@@ -109,9 +110,9 @@ class Flood {
     stop_ = true;
     thread_.join();
   }
-  int64_t opened() const { return opened_.load(); }
-  int64_t answered() const { return answered_.load(); }
-  int held() const { return held_.load(); }
+  int64_t Opened() const { return opened_.load(); }
+  int64_t Answered() const { return answered_.load(); }
+  int Held() const { return held_.load(); }
 
  private:
   void Run() {
@@ -194,8 +195,8 @@ int Main() {
       "server closed them), %lld answered by the server (429 past the "
       "per-client limit, 408 at the header timeout), %d open on the "
       "client's side at the end\n",
-      static_cast<long long>(flooder.opened()),
-      static_cast<long long>(flooder.answered()), flooder.held());
+      static_cast<long long>(flooder.Opened()),
+      static_cast<long long>(flooder.Answered()), flooder.Held());
   const double p99 = Percentile(flooded.latencies_ms, 0.99);
   const bool pass = flooded.errors == 0 && p99 <= 50;
   std::printf("acceptance (p99 <= 50 ms, no errors during the flood): %s\n",
