@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/admission.h"
 #include "common/game_catalog.h"
 #include "common/logging.h"
 #include "common/periods.h"
@@ -205,6 +206,44 @@ absl::Status ValidateBoard(const v1::LeaderboardConfig& board) {
   if (board.has_period()) {
     absl::Status status = ValidatePeriodConfig(board.period());
     if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+// games[].admission: bounds >= 0 (0 = none); ignored custom types are type
+// URLs or message names, each once.
+absl::Status ValidateAdmission(const v1::AdmissionConfig& admission) {
+  if (absl::Status s =
+          CheckNonNegative("admission.max_age", admission.max_age());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckNonNegative("admission.max_future_skew",
+                                        admission.max_future_skew());
+      !s.ok()) {
+    return s;
+  }
+  absl::flat_hash_map<std::string, int> seen;
+  for (int i = 0; i < admission.ignored_custom_types_size(); ++i) {
+    const std::string& type = admission.ignored_custom_types(i);
+    const std::string field =
+        absl::StrCat("admission.ignored_custom_types[", i, "]");
+    bool printable = !type.empty() && type.size() <= 512;
+    for (char c : type) printable = printable && c > 0x20 && c < 0x7f;
+    const std::string name(CustomTypeName(type));
+    if (!printable || name.empty()) {
+      return Invalid(field,
+                     absl::StrCat("\"", type.substr(0, 100),
+                                  "\" is not a type URL or message name; use "
+                                  "e.g. \"type.googleapis.com/acme.v1.Emote\" "
+                                  "or \"acme.v1.Emote\""));
+    }
+    auto [it, inserted] = seen.emplace(name, i);
+    if (!inserted) {
+      return Invalid(field, absl::StrCat("\"", type, "\" names the same type "
+                                         "as ignored_custom_types[",
+                                         it->second, "]; remove one"));
+    }
   }
   return absl::OkStatus();
 }
@@ -472,6 +511,9 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
                          game.game_id(),
                          "\"); ids must be unique within a game, rename one"));
       }
+    }
+    if (absl::Status s = ValidateAdmission(game.admission()); !s.ok()) {
+      return WithPrefix(where, s);
     }
     for (int h = 0; h < game.stats_size(); ++h) {
       if (game.stats(h).handler().empty()) {

@@ -325,6 +325,32 @@ INSTANTIATE_TEST_SUITE_P(
                 "games { game_id: \"a\" stats { handler: \"declarativ\" } }",
                 "games[0] \"a\": stats[0]: handler: unknown stats handler "
                 "\"declarativ\"; registered stats handlers: "},
+        Mistake{"negative_max_age",
+                "games { game_id: \"a\" admission { max_age { seconds: -1 } "
+                "} }",
+                "games[0] \"a\": admission.max_age: must be >= 0, got -1s"},
+        Mistake{"negative_skew",
+                "games { game_id: \"a\" admission { max_future_skew { "
+                "seconds: -5 } } }",
+                "games[0] \"a\": admission.max_future_skew: must be >= 0"},
+        Mistake{"ignored_type_with_space",
+                "games { game_id: \"a\" admission { ignored_custom_types: "
+                "\"acme Emote\" } }",
+                "games[0] \"a\": admission.ignored_custom_types[0]: \"acme "
+                "Emote\" is not a type URL or message name; use e.g. "
+                "\"type.googleapis.com/acme.v1.Emote\" or \"acme.v1.Emote\""},
+        Mistake{"ignored_type_empty_name",
+                "games { game_id: \"a\" admission { ignored_custom_types: "
+                "\"type.googleapis.com/\" } }",
+                "games[0] \"a\": admission.ignored_custom_types[0]: "
+                "\"type.googleapis.com/\" is not a type URL or message name"},
+        Mistake{"ignored_type_twice",
+                "games { game_id: \"a\" admission { ignored_custom_types: "
+                "\"acme.v1.Emote\" ignored_custom_types: "
+                "\"type.googleapis.com/acme.v1.Emote\" } }",
+                "games[0] \"a\": admission.ignored_custom_types[1]: "
+                "\"type.googleapis.com/acme.v1.Emote\" names the same type "
+                "as ignored_custom_types[0]; remove one"},
         Mistake{"duplicate_stat",
                 "games { game_id: \"a\" stats { handler: \"played\" } stats { "
                 "handler: \"played\" } }",

@@ -39,20 +39,6 @@ std::string Shown(absl::string_view value) {
   return out;
 }
 
-bool IsValidGameId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  if (!(absl::ascii_islower(id[0]) || absl::ascii_isdigit(id[0]))) {
-    return false;
-  }
-  for (char c : id) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' ||
-          c == '-')) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without C0/C1
 // control characters or DEL.
 bool IsCleanUtf8(absl::string_view s) {
@@ -227,6 +213,20 @@ absl::Status CheckProducer(const v1::GameEvent& event) {
 }
 
 }  // namespace
+
+bool IsValidGameId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  if (!(absl::ascii_islower(id[0]) || absl::ascii_isdigit(id[0]))) {
+    return false;
+  }
+  for (char c : id) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' ||
+          c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
 
 absl::Status ValidateEventShape(const v1::GameEvent& event) {
   if (absl::Status s =

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/admission.h"
 #include "common/event_validation.h"
 #include "common/keys.h"
 #include "common/player_buckets.h"
@@ -114,11 +116,21 @@ absl::Status AdminServiceImpl::DoPublish(
                                                    request.events_size()));
   }
   const v1::StreamConfig& stream = env_->config->stream();
+  // The admission window is measured from now, as the worker measures an
+  // entry from the time it entered the stream.
+  const absl::Time received_at = absl::Now();
   std::vector<std::vector<std::string>> commands;
   commands.reserve(request.events_size());
   for (int i = 0; i < request.events_size(); ++i) {
     const v1::GameEvent& event = request.events(i);
     absl::Status valid = ValidateEvent(event, *env_->catalog);
+    if (valid.ok()) {
+      const GameRuntime* game = env_->catalog->FindGame(event.game_id());
+      if (auto refusal = CheckAdmission(game->admission, event.game_id(),
+                                        event, received_at)) {
+        valid = refusal->status;
+      }
+    }
     if (!valid.ok()) {
       // The whole batch is refused, so report it as a bad argument whatever
       // the check's own code (an unknown game is NOT_FOUND there).

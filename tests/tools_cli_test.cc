@@ -7,7 +7,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -170,6 +172,84 @@ TEST_F(CliTest, RequeueMovesDeadLettersBackAtomically) {
   auto len = conn_->Command({"XLEN", "statstracker:events"});
   EXPECT_EQ(dead_len->integer, 0);
   EXPECT_EQ(len->integer, 2);
+}
+
+// `deadletter list/requeue` with --game and --reason, over more letters
+// than one page of XRANGE: only the matching letters move, carrying what
+// the worker reads back (received_at, first_failed_at, requeues).
+TEST_F(CliTest, DeadLettersFilterByGameAndReason) {
+  std::vector<std::vector<std::string>> adds;
+  for (int i = 0; i < 1200; ++i) {
+    v1::GameEvent event;
+    event.set_event_id(absl::StrCat("d", i));
+    event.set_game_id(i % 2 == 0 ? "racer" : "arcade");
+    std::vector<std::string> xadd = {
+        "XADD",        "statstracker:events:dead",
+        "*",           "event",
+        event.SerializeAsString(),
+        "reason",      "why",
+        "reason_code", i % 3 == 0 ? "unhandled_event_type" : "invalid",
+        "source_id",   "1700000000000-0"};
+    if (i % 5 != 0) xadd.insert(xadd.end(), {"game_id", event.game_id()});
+    adds.push_back(xadd);
+  }
+  ASSERT_TRUE(conn_->Pipeline(adds).ok());
+  // racer and unhandled: i % 6 == 0, 200 letters (game from game_id, or
+  // from the event when the letter has none).
+  Result list = RunCli(
+      "deadletter list --game racer --reason unhandled_event_type --limit "
+      "1000 --json " +
+      flags_);
+  ASSERT_EQ(list.exit_code, 0) << list.output.substr(0, 500);
+  size_t shown = 0;
+  for (size_t at = 0; (at = list.output.find("\"eventId\"", at)) !=
+                      std::string::npos;
+       ++at) {
+    ++shown;
+  }
+  EXPECT_EQ(shown, 200u);
+  EXPECT_NE(list.output.find("\"total\":1200"), std::string::npos);
+  Result table = RunCli("deadletter list --reason invalid " + flags_);
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_NE(table.output.find("10 shown (--reason invalid) of 1200 entries"),
+            std::string::npos)
+      << table.output;
+
+  Result both = RunCli("deadletter requeue 1-1 --game racer " + flags_);
+  EXPECT_EQ(both.exit_code, 2) << both.output;
+  EXPECT_NE(both.output.find("give `all` (or no ids)"), std::string::npos)
+      << both.output;
+  Result bare = RunCli("deadletter requeue " + flags_);
+  EXPECT_EQ(bare.exit_code, 2) << bare.output;
+
+  Result moved = RunCli(
+      "deadletter requeue --game racer --reason unhandled_event_type " +
+      flags_);
+  ASSERT_EQ(moved.exit_code, 0) << moved.output.substr(0, 500);
+  EXPECT_NE(moved.output.find("requeued 200 entries"), std::string::npos);
+  auto len = conn_->Command({"XLEN", "statstracker:events"});
+  auto dead_len = conn_->Command({"XLEN", "statstracker:events:dead"});
+  EXPECT_EQ(len->integer, 200);
+  EXPECT_EQ(dead_len->integer, 1000);
+  auto first = conn_->Command(
+      {"XRANGE", "statstracker:events", "-", "+", "COUNT", "1"});
+  ASSERT_TRUE(first.ok());
+  std::map<std::string, std::string> fields;
+  const auto& kv = first->elements[0].elements[1].elements;
+  for (size_t i = 0; i + 1 < kv.size(); i += 2) fields[kv[i].str] = kv[i + 1].str;
+  v1::GameEvent event;
+  ASSERT_TRUE(event.ParseFromString(fields["event"]));
+  EXPECT_EQ(event.event_id(), "d0");
+  EXPECT_EQ(fields["received_at"], "2023-11-14T22:13:20.000Z");  // source_id
+  EXPECT_EQ(fields["requeues"], "1");
+  EXPECT_FALSE(fields["first_failed_at"].empty());
+  EXPECT_FALSE(fields["requeued_from"].empty());
+  // What is left matches nothing of the filter.
+  Result none = RunCli(
+      "deadletter requeue all --game racer --reason unhandled_event_type " +
+      flags_);
+  ASSERT_EQ(none.exit_code, 0) << none.output;
+  EXPECT_NE(none.output.find("requeued 0 entries"), std::string::npos);
 }
 
 TEST_F(CliTest, LagShowsGroupPendingAndLag) {

@@ -209,7 +209,9 @@ std::vector<StreamItem> GenerateEvents(const GeneratorOptions& options) {
   };
   const int total_weight = options.arcade_submissions + options.arcade_matches +
                            options.duel + options.chess;
-  absl::Time start = absl::Now() - options.span;
+  // Each event gets up to an hour of jitter: start an hour earlier, so the
+  // last ones are not in the future (past the admission window's skew).
+  absl::Time start = absl::Now() - options.span - absl::Hours(1);
   std::vector<StreamItem> items;
   std::vector<size_t> valid;  // indexes of applicable events, for duplicates
   int serial = 0;

@@ -111,6 +111,15 @@ absl::Status Worker::Run(const std::atomic<bool>& stop) {
   if (consumer_.in_hand() > 0) {
     Log(LogLevel::kWarning, "worker stopped with entries left pending",
         {{"pending", absl::StrCat(consumer_.in_hand())}});
+    // A clean stop is no failed delivery: the restart's re-read must not
+    // count toward worker.max_deliveries (stream_consumer.h).
+    if (conn_ != nullptr && !conn_->broken()) {
+      absl::Status status = consumer_.GiveBack(conn_.get());
+      if (!status.ok()) {
+        Log(LogLevel::kWarning, "could not give back the pending entries",
+            {{"error", std::string(status.message())}});
+      }
+    }
   }
   return absl::OkStatus();
 }
