@@ -261,6 +261,9 @@ void ApplyDefaults(v1::StatsTrackerConfig* config) {
   if (redis->host().empty()) redis->set_host("127.0.0.1");
   if (redis->port() == 0) redis->set_port(6379);
   if (!redis->has_timeout()) SetDuration(redis->mutable_timeout(), 2);
+  if (!redis->has_replica_ack_timeout()) {
+    SetDuration(redis->mutable_replica_ack_timeout(), 1);
+  }
 
   v1::StreamConfig* stream = config->mutable_stream();
   if (stream->key().empty()) stream->set_key("statstracker:events");
@@ -283,6 +286,12 @@ void ApplyDefaults(v1::StatsTrackerConfig* config) {
   }
   if (!worker->has_trim_interval()) {
     SetDuration(worker->mutable_trim_interval(), 1);
+  }
+  if (!worker->has_reconnect_backoff_initial()) {
+    SetDuration(worker->mutable_reconnect_backoff_initial(), 0, 100000000);
+  }
+  if (!worker->has_reconnect_backoff_max()) {
+    SetDuration(worker->mutable_reconnect_backoff_max(), 5);
   }
   if (worker->metrics_address().empty()) {
     worker->set_metrics_address("127.0.0.1:9464");
@@ -334,6 +343,26 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
       !s.ok()) {
     return s;
   }
+  for (int i = 0; i < redis.seed_nodes_size(); ++i) {
+    const std::string field = absl::StrCat("redis.seed_nodes[", i, "]");
+    if (absl::Status s = CheckAddress(field, redis.seed_nodes(i), false);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::EndsWith(redis.seed_nodes(i), ":0")) {
+      return Invalid(field, "port 0 names no node; use the node's port");
+    }
+  }
+  if (redis.min_replicas_acked() > 16) {
+    return Invalid(
+        "redis.min_replicas_acked",
+        absl::StrCat("must be 0 to 16, got ", redis.min_replicas_acked()));
+  }
+  if (absl::Status s = CheckPositive("redis.replica_ack_timeout",
+                                     redis.replica_ack_timeout());
+      !s.ok()) {
+    return s;
+  }
 
   // Stream.
   const v1::StreamConfig& stream = config.stream();
@@ -353,6 +382,12 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
                                 "\" is the event stream itself; use another "
                                 "key, e.g. \"",
                                 stream.key(), ":dead\""));
+  }
+
+  if (stream.partitions() > 1024) {
+    return Invalid("stream.partitions",
+                   absl::StrCat("must be 1 to 1024, got ", stream.partitions(),
+                                "; 0 or unset means 1"));
   }
 
   // Worker.
@@ -388,6 +423,25 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
           CheckPositive("worker.trim_interval", worker.trim_interval());
       !s.ok()) {
     return s;
+  }
+  if (absl::Status s = CheckPositive("worker.reconnect_backoff_initial",
+                                     worker.reconnect_backoff_initial());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckPositive("worker.reconnect_backoff_max",
+                                     worker.reconnect_backoff_max());
+      !s.ok()) {
+    return s;
+  }
+  if (ToAbsl(worker.reconnect_backoff_initial()) >
+      ToAbsl(worker.reconnect_backoff_max())) {
+    return Invalid(
+        "worker.reconnect_backoff_initial",
+        absl::StrCat("must be at most worker.reconnect_backoff_max (",
+                     DurationText(worker.reconnect_backoff_max()),
+                     "), got ",
+                     DurationText(worker.reconnect_backoff_initial())));
   }
   if (absl::Status s = CheckAddress("worker.metrics_address",
                                     worker.metrics_address(), true);
@@ -610,6 +664,10 @@ absl::StatusOr<v1::StatsTrackerConfig> LoadConfigWithRedisOverrides(
   if (!config.ok()) return config;
   if (!redis_host.empty()) config->mutable_redis()->set_host(redis_host);
   if (redis_port > 0) config->mutable_redis()->set_port(redis_port);
+  // An address on the command line names the one node to start from.
+  if (!redis_host.empty() || redis_port > 0) {
+    config->mutable_redis()->clear_seed_nodes();
+  }
   return config;
 }
 

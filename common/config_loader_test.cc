@@ -109,6 +109,8 @@ TEST_F(ConfigLoaderTest, AppliesDocumentedDefaults) {
   EXPECT_EQ(config->worker().dedup_window().seconds(), 3600);
   EXPECT_EQ(config->worker().producer_expiry().seconds(), 30 * 86400);
   EXPECT_EQ(config->worker().trim_interval().seconds(), 1);
+  EXPECT_EQ(config->worker().reconnect_backoff_initial().nanos(), 100000000);
+  EXPECT_EQ(config->worker().reconnect_backoff_max().seconds(), 5);
   EXPECT_EQ(config->worker().metrics_address(), "127.0.0.1:9464");
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
@@ -220,6 +222,13 @@ INSTANTIATE_TEST_SUITE_P(
                 "use another key, e.g. \"s:dead\""},
         Mistake{"batch_size", "worker { batch_size: 10001 }",
                 "worker.batch_size: must be 1 to 10000, got 10001"},
+        Mistake{"backoff_initial_over_max",
+                "worker { reconnect_backoff_initial { seconds: 10 } "
+                "reconnect_backoff_max { seconds: 2 } }",
+                "worker.reconnect_backoff_initial: must be at most "
+                "worker.reconnect_backoff_max (2s), got 10s"},
+        Mistake{"backoff_max_zero", "worker { reconnect_backoff_max {} }",
+                "worker.reconnect_backoff_max: must be > 0"},
         Mistake{"block_zero", "worker { block {} }",
                 "worker.block: must be > 0, got 0"},
         Mistake{"claim_idle", "worker { claim_idle {} }",

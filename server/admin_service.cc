@@ -1,5 +1,7 @@
 #include "server/admin_service.h"
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "common/keys.h"
 #include "common/player_buckets.h"
 #include "common/redis_script.h"
+#include "common/stream_partitions.h"
 
 namespace statstracker {
 namespace server {
@@ -119,8 +122,10 @@ absl::Status AdminServiceImpl::DoPublish(
   // The admission window is measured from now, as the worker measures an
   // entry from the time it entered the stream.
   const absl::Time received_at = absl::Now();
-  std::vector<std::vector<std::string>> commands;
-  commands.reserve(request.events_size());
+  // One transaction per stream partition (a game's events all go to its
+  // partition, common/stream_partitions.h): a partition's events are
+  // appended all or none; on a cluster the partitions are other slots.
+  std::map<std::string, std::vector<int>> by_stream;
   for (int i = 0; i < request.events_size(); ++i) {
     const v1::GameEvent& event = request.events(i);
     absl::Status valid = ValidateEvent(event, *env_->catalog);
@@ -138,16 +143,52 @@ absl::Status AdminServiceImpl::DoPublish(
           absl::StrCat("events[", i, "] (event_id '", event.event_id(),
                        "'): ", valid.message()));
     }
-    // No MAXLEN: the workers trim what every group acknowledged
-    // (StreamConfig.max_length), so nothing unconsumed is dropped here.
-    commands.push_back(
-        {"XADD", stream.key(), "*", stream.field(), event.SerializeAsString()});
+    by_stream[StreamKeyForGame(stream, event.game_id())].push_back(i);
   }
   auto lease = env_->pool->Acquire();
   if (!lease.ok()) return lease.status();
-  auto replies = Transaction(lease->get(), std::move(commands));
-  if (!replies.ok()) return replies.status();
-  for (const RedisReply& id : *replies) response->add_stream_ids(id.str);
+  std::vector<std::string> ids(request.events_size());
+  for (const auto& [key, indexes] : by_stream) {
+    // No MAXLEN: the workers trim what every group acknowledged
+    // (StreamConfig.max_length), so nothing unconsumed is dropped here.
+    std::vector<std::vector<std::string>> commands;
+    for (int i : indexes) {
+      commands.push_back({"XADD", key, "*", stream.field(),
+                          request.events(i).SerializeAsString()});
+    }
+    auto replies = Transaction(lease->get(), std::move(commands));
+    if (!replies.ok()) return replies.status();
+    for (size_t j = 0; j < indexes.size(); ++j) {
+      ids[indexes[j]] = (*replies)[j].str;
+    }
+    absl::Status replicated = WaitForReplicas(lease->get(), key);
+    if (!replicated.ok()) return replicated;
+  }
+  for (std::string& id : ids) response->add_stream_ids(std::move(id));
+  return absl::OkStatus();
+}
+
+absl::Status AdminServiceImpl::WaitForReplicas(RedisConnection* conn,
+                                               const std::string& key) const {
+  const v1::RedisConfig& redis = env_->config->redis();
+  if (redis.min_replicas_acked() == 0) return absl::OkStatus();
+  const int64_t timeout_ms =
+      std::max<int64_t>(1, redis.replica_ack_timeout().seconds() * 1000 +
+                               redis.replica_ack_timeout().nanos() / 1000000);
+  auto acked =
+      conn->CommandFor(key, {"WAIT", absl::StrCat(redis.min_replicas_acked()),
+                             absl::StrCat(timeout_ms)});
+  if (!acked.ok()) return acked.status();
+  if (acked->is_error() ||
+      acked->integer < static_cast<int64_t>(redis.min_replicas_acked())) {
+    // Appended, but not yet as durable as configured: the client may retry
+    // (with a producer sequence the retry counts once).
+    return absl::UnavailableError(absl::StrCat(
+        "the events were appended but only ",
+        acked->is_error() ? 0 : acked->integer, " replica(s) acknowledged them",
+        " in time, ", redis.min_replicas_acked(),
+        " required; retry (events with a producer sequence count once)"));
+  }
   return absl::OkStatus();
 }
 

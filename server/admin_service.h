@@ -18,12 +18,14 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   explicit AdminServiceImpl(const ServiceEnv* env) : env_(env) {}
 
   // Validates every event (ValidateEvent) before appending any, then appends
-  // all in one MULTI/EXEC (no MAXLEN: workers trim the stream).
+  // each stream partition's events in one MULTI/EXEC (no MAXLEN: workers
+  // trim the stream) and, with redis.min_replicas_acked, waits for the
+  // replicas.
   grpc::Status PublishEvents(grpc::ServerContext* context,
                              const v1::PublishEventsRequest* request,
                              v1::PublishEventsResponse* response) override;
-  // Deletes the board keys of one period (or every stored period) in one
-  // MULTI/EXEC.
+  // Deletes the board keys of one period (or every stored period), a Lua
+  // script per period.
   grpc::Status ResetLeaderboard(
       grpc::ServerContext* context, const v1::ResetLeaderboardRequest* request,
       v1::ResetLeaderboardResponse* response) override;
@@ -41,6 +43,9 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                        v1::ResetLeaderboardResponse* response);
   absl::Status DoErase(const v1::ErasePlayerRequest& request,
                        v1::ErasePlayerResponse* response);
+  // WAIT for redis.min_replicas_acked replicas on the node of `key`.
+  absl::Status WaitForReplicas(RedisConnection* conn,
+                               const std::string& key) const;
 
   const ServiceEnv* env_;
 };

@@ -36,11 +36,24 @@ bool RedisHealthChecker::Probe() {
   if (conn_ == nullptr || conn_->broken()) {
     conn_.reset();
     // A short timeout: a health probe must not hang on a dead host.
-    auto conn = RedisConnection::Connect(
-        options_.host, options_.port,
-        std::min(options_.timeout, absl::Seconds(1)), options_.password);
+    RedisTarget probe_target = options_.target;
+    probe_target.timeout = std::min(probe_target.timeout, absl::Seconds(1));
+    auto conn = RedisConnection::Connect(probe_target);
     if (!conn.ok()) return false;
     conn_ = *std::move(conn);
+  }
+  if (conn_->cluster()) {
+    // Serving only while every master says the cluster is whole (no slot
+    // without a master, e.g. during a failover).
+    auto infos = conn_->OnEveryMaster({"CLUSTER", "INFO"});
+    if (!infos.ok()) return false;
+    for (const RedisReply& info : *infos) {
+      if (info.is_error() ||
+          info.str.find("cluster_state:ok") == std::string::npos) {
+        return false;
+      }
+    }
+    return true;
   }
   auto reply = conn_->Command({"PING"});
   // PONG only: a Redis that is still loading its data answers -LOADING.

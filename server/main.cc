@@ -18,6 +18,7 @@
 #include "common/layout_version.h"
 #include "common/logging.h"
 #include "common/redis_client.h"
+#include "common/redis_config.h"
 #include "server/gateway/gateway.h"  // REST gateway (gateway helper)
 #include "server/query_server.h"
 
@@ -28,6 +29,9 @@ ABSL_FLAG(std::string, config, "",
           "Explicit config file; overrides --mode and --config_dir");
 ABSL_FLAG(std::string, redis_host, "", "Overrides redis.host");
 ABSL_FLAG(int, redis_port, 0, "Overrides redis.port when > 0");
+ABSL_FLAG(int, stream_partitions, 0,
+          "Overrides stream.partitions when > 0 (producers, workers and "
+          "servers must agree)");
 ABSL_FLAG(std::string, grpc_address, "",
           "Overrides server.grpc_address (host:port; port 0 picks a free one)");
 ABSL_FLAG(std::string, http_address, "",
@@ -48,9 +52,7 @@ int Fail(const absl::Status& status) {
 }
 
 absl::Status CheckLayoutIfReachable(const v1::StatsTrackerConfig& config) {
-  auto conn =
-      RedisConnection::Connect(config.redis().host(), config.redis().port(),
-                               absl::Seconds(2), config.redis().password());
+  auto conn = RedisConnection::Connect(RedisTargetFromConfig(config.redis()));
   if (!conn.ok()) return absl::OkStatus();
   absl::Status status = CheckLayout(conn->get(), config);
   return absl::IsFailedPrecondition(status) ? status : absl::OkStatus();
@@ -62,6 +64,10 @@ int Run() {
       mode, absl::GetFlag(FLAGS_config_dir), absl::GetFlag(FLAGS_config),
       absl::GetFlag(FLAGS_redis_host), absl::GetFlag(FLAGS_redis_port));
   if (!config.ok()) return Fail(config.status());
+  if (absl::GetFlag(FLAGS_stream_partitions) > 0) {
+    config->mutable_stream()->set_partitions(
+        absl::GetFlag(FLAGS_stream_partitions));
+  }
   v1::ServerConfig* sc = config->mutable_server();
   if (!absl::GetFlag(FLAGS_grpc_address).empty()) {
     sc->set_grpc_address(absl::GetFlag(FLAGS_grpc_address));

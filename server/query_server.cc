@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/redis_config.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -63,12 +64,7 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   const v1::ServerConfig& sc = s->config_.server();
 
   RedisPool::Options redis;
-  redis.host = s->config_.redis().host();
-  redis.port = static_cast<int>(s->config_.redis().port());
-  redis.password = s->config_.redis().password();
-  if (s->config_.redis().has_timeout()) {
-    redis.timeout = ToDuration(s->config_.redis().timeout());
-  }
+  redis.target = RedisTargetFromConfig(s->config_.redis());
   s->pool_ = std::make_unique<RedisPool>(redis);
   s->auth_ = std::make_unique<ApiKeyAuth>(
       std::vector<std::string>(sc.api_keys().begin(), sc.api_keys().end()));
@@ -139,14 +135,14 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
         raw->redis_up_->Set({}, up ? 1 : 0);
         if (up) {
           Log(LogLevel::kInfo, "redis available",
-              {{"redis", absl::StrCat(raw->pool_->options().host, ":",
-                                      raw->pool_->options().port)}});
+              {{"redis",
+                raw->pool_->options().target.seeds.front().ToString()}});
         } else {
           // Idle connections are dead now; later calls reconnect.
           raw->pool_->InvalidateIdle();
           Log(LogLevel::kWarning, "redis unavailable; health NOT_SERVING",
-              {{"redis", absl::StrCat(raw->pool_->options().host, ":",
-                                      raw->pool_->options().port)}});
+              {{"redis",
+                raw->pool_->options().target.seeds.front().ToString()}});
         }
       });
   s->health_->Start();

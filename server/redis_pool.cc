@@ -27,8 +27,7 @@ absl::StatusOr<RedisPool::Lease> RedisPool::Acquire() {
     }
   }
   // Connect outside the lock: a slow connect must not block other leases.
-  auto conn = RedisConnection::Connect(options_.host, options_.port,
-                                       options_.timeout, options_.password);
+  auto conn = RedisConnection::Connect(options_.target);
   if (!conn.ok()) return conn.status();
   return Lease(this, *std::move(conn), generation, /*reused=*/false);
 }

@@ -24,11 +24,8 @@ namespace server {
 class RedisPool {
  public:
   struct Options {
-    std::string host = "127.0.0.1";
-    int port = 6379;
-    std::string password;
-    // Connect and per-command timeout.
-    absl::Duration timeout = absl::Seconds(2);
+    // Where Redis is (one server or a cluster's seeds), timeouts, password.
+    RedisTarget target;
     // Idle connections kept for reuse; more may be open while busy.
     int max_idle = 64;
   };

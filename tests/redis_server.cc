@@ -130,6 +130,8 @@ absl::Status RedisServer::Launch() {
                                    log,
                                    "--protected-mode",
                                    "yes"};
+  args.insert(args.end(), options_.extra_args.begin(),
+              options_.extra_args.end());
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
@@ -177,6 +179,14 @@ void RedisServer::Stop() {
     }
     absl::SleepFor(absl::Milliseconds(10));
   }
+  pid_ = -1;
+}
+
+void RedisServer::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
   pid_ = -1;
 }
 

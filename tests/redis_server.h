@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -27,6 +28,8 @@ class RedisServer {
     bool append_only = false;
     // An RDB snapshot to start from (copied into the data directory).
     std::string rdb_file;
+    // More redis-server arguments, e.g. {"--cluster-enabled", "yes"}.
+    std::vector<std::string> extra_args;
   };
 
   // Starts a server. FAILED_PRECONDITION, with the install command, if
@@ -46,6 +49,8 @@ class RedisServer {
   void Stop();
   // Starts it again on the same port and directory, waiting for PING.
   absl::Status Restart();
+  // kill -9, as a crash: no shutdown, no save.
+  void Kill();
   bool running() const { return pid_ > 0; }
 
   int port() const { return port_; }

@@ -1,10 +1,13 @@
 // The worker's life cycle on a real redis-server, with the real worker
 // process: deliveries are counted honestly (restarts, reconnects and
 // SIGTERMs while entries are held back for stream order do not push valid
-// events toward worker.max_deliveries; a crash does count).
+// events toward worker.max_deliveries; a crash does count); "worker ready"
+// only once Redis answers and the group exists; SIGTERM ends a reconnect
+// backoff.
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <iostream>
 #include <map>
 #include <string>
 #include <vector>
@@ -217,6 +220,71 @@ TEST_F(WorkerLifecycleTest, ACrashCountsADelivery) {
   ASSERT_TRUE(worker.ok()) << worker.status();
   ASSERT_TRUE(WaitHeld("crashy", 2)) << Describe("crashy");
   EXPECT_EQ((*worker)->Stop(), 0);
+}
+
+// Polls the worker's output for `text` (up to 30 s).
+bool WaitForOutput(const ChildProcess& worker, const std::string& text) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    if (absl::StrContains(worker.Output(), text)) return true;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return false;
+}
+
+TEST_F(WorkerLifecycleTest, ReadyOnlyOnceRedisAnswersAndTheGroupExists) {
+  Start();
+  redis_->Stop();
+  auto worker =
+      StartWorker(*redis_, config_, "patient", /*ready_marker=*/"waiting");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  // Tried, failed, backing off: not ready.
+  ASSERT_TRUE(WaitForOutput(**worker, "redis unavailable"))
+      << (*worker)->Output();
+  EXPECT_FALSE(absl::StrContains((*worker)->Output(), "worker ready"))
+      << (*worker)->Output();
+  ASSERT_TRUE(redis_->Restart().ok());
+  ASSERT_TRUE(WaitForOutput(**worker, "worker ready")) << (*worker)->Output();
+  // Ready means the group is there: no group existed before.
+  Reconnect();
+  auto groups = conn_->Command({"XINFO", "GROUPS", kStream});
+  ASSERT_TRUE(groups.ok());
+  ASSERT_EQ(groups->elements.size(), 1u) << groups->DebugString();
+  const std::string out = (*worker)->Output();
+  EXPECT_LT(out.find("waiting for redis"), out.find("redis unavailable"));
+  EXPECT_LT(out.find("redis unavailable"), out.find("worker ready"));
+  EXPECT_EQ((*worker)->Stop(), 0) << (*worker)->Output();
+}
+
+// With Redis down the worker waits out its reconnect backoff; a SIGTERM
+// ends the wait. The backoff here is 10 minutes and ChildProcess::Stop()
+// sends SIGKILL after 10 s, so exit status 0 proves the worker left the
+// wait on SIGTERM, without timing anything.
+TEST_F(WorkerLifecycleTest, SigtermEndsTheReconnectBackoff) {
+  Start();
+  auto path = WriteTempFile(
+      "worker-backoff.textproto",
+      WorkerTestConfig("reconnect_backoff_initial { seconds: 600 } "
+                       "reconnect_backoff_max { seconds: 600 }"));
+  ASSERT_TRUE(path.ok());
+  // Ready first, then Redis goes away: the worker is in its backoff wait.
+  auto worker = StartWorker(*redis_, *path, "stopper");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  redis_->Stop();
+  ASSERT_TRUE(WaitForOutput(**worker, "retry_in=10m")) << (*worker)->Output();
+  const absl::Time sent = absl::Now();
+  EXPECT_EQ((*worker)->Stop(), 0) << (*worker)->Output();
+  // For the report only (no threshold): how long the stop took.
+  std::cerr << "stopped " << absl::FormatDuration(absl::Now() - sent)
+            << " after SIGTERM\n";
+  EXPECT_TRUE(absl::StrContains((*worker)->Output(), "worker stopped"));
+
+  // Never connected at all: the same.
+  auto never = StartWorker(*redis_, *path, "never", /*ready_marker=*/"waiting");
+  ASSERT_TRUE(never.ok()) << never.status();
+  ASSERT_TRUE(WaitForOutput(**never, "retry_in=10m")) << (*never)->Output();
+  EXPECT_EQ((*never)->Stop(), 0) << (*never)->Output();
+  EXPECT_FALSE(absl::StrContains((*never)->Output(), "worker ready"));
 }
 
 }  // namespace

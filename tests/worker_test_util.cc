@@ -1,5 +1,6 @@
 #include "tests/worker_test_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -12,6 +13,7 @@
 #include "common/board_record.h"
 #include "common/keys.h"
 #include "common/player_buckets.h"
+#include "common/stream_partitions.h"
 
 namespace statstracker {
 namespace testing {
@@ -98,6 +100,22 @@ double PairScore(v1::Outcome a, v1::Outcome b) {
   };
   return key(a) < key(b) ? 1.0 : key(a) == key(b) ? 0.5 : 0.0;
 }
+
+}  // namespace
+
+std::vector<std::string> KeysMatching(RedisConnection* conn,
+                                      const std::string& pattern) {
+  std::vector<std::string> out;
+  auto replies = conn->OnEveryMaster({"KEYS", pattern});
+  if (!replies.ok()) return out;
+  for (const RedisReply& reply : *replies) {
+    for (const RedisReply& k : reply.elements) out.push_back(k.str);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
 
 std::map<std::string, std::string> HashOf(const RedisReply& reply) {
   std::map<std::string, std::string> out;
@@ -327,20 +345,44 @@ std::vector<StreamItem> GenerateEvents(const GeneratorOptions& options) {
   return items;
 }
 
+v1::StreamConfig DefaultStream(int partitions) {
+  v1::StreamConfig stream;
+  stream.set_key(kStream);
+  stream.set_dead_letter_key(kDead);
+  stream.set_partitions(partitions);
+  return stream;
+}
+
+// With partitions, stream ids are only unique per partition: they are
+// reported as "<partition>/<id>".
+std::string QualifiedId(int partitions, int p, const std::string& id) {
+  return partitions <= 1 ? id : absl::StrCat(p, "/", id);
+}
+
 absl::StatusOr<std::vector<std::string>> Publish(
-    RedisConnection* conn, const std::vector<StreamItem>& items) {
+    RedisConnection* conn, const std::vector<StreamItem>& items,
+    int partitions) {
+  const v1::StreamConfig stream = DefaultStream(partitions);
   std::vector<std::string> ids;
   for (size_t i = 0; i < items.size(); i += 500) {
     std::vector<std::vector<std::string>> commands;
+    std::vector<int> partition_of;
     for (size_t j = i; j < std::min(items.size(), i + 500); ++j) {
-      commands.push_back(
-          {"XADD", kStream, "*", items[j].field, items[j].bytes});
+      v1::GameEvent event;
+      int p = 0;  // garbage goes to the first partition
+      if (event.ParseFromString(items[j].bytes)) {
+        p = PartitionOf(event.game_id(), PartitionCount(stream));
+      }
+      partition_of.push_back(p);
+      commands.push_back({"XADD", PartitionStreamKey(stream, p), "*",
+                          items[j].field, items[j].bytes});
     }
     auto replies = conn->Pipeline(commands);
     if (!replies.ok()) return replies.status();
-    for (const RedisReply& r : *replies) {
+    for (size_t k = 0; k < replies->size(); ++k) {
+      const RedisReply& r = (*replies)[k];
       if (r.is_error()) return absl::InternalError(r.str);
-      ids.push_back(r.str);
+      ids.push_back(QualifiedId(partitions, partition_of[k], r.str));
     }
   }
   return ids;
@@ -654,13 +696,10 @@ std::vector<std::string> ExpectedState::Compare(RedisConnection* conn) const {
   }
   // No other board keys.
   for (const char* g : {"arcade", "duel", "chess"}) {
-    auto reply = conn->Command({"KEYS", absl::StrCat("st:{", g, "}:lb:*")});
-    if (!reply.ok()) continue;
-    for (const RedisReply& k : reply->elements) {
-      // An empty bucket state is never written; a bucket state of a board
-      // with one bucket may be absent.
-      if (!expected_keys.count(k.str)) {
-        fail(absl::StrCat("unexpected board key ", k.str));
+    for (const std::string& k :
+         KeysMatching(conn, absl::StrCat("st:{", g, "}:lb:*"))) {
+      if (!expected_keys.count(k)) {
+        fail(absl::StrCat("unexpected board key ", k));
       }
     }
   }
@@ -683,10 +722,9 @@ std::vector<std::string> ExpectedState::Compare(RedisConnection* conn) const {
     }
   }
   for (const char* g : {"arcade", "duel", "chess"}) {
-    auto reply = conn->Command({"KEYS", absl::StrCat("st:{", g, "}:stats:*")});
-    if (!reply.ok()) continue;
-    for (const RedisReply& k : reply->elements) {
-      if (!stat_keys.count(k.str)) fail(absl::StrCat("unexpected ", k.str));
+    for (const std::string& k :
+         KeysMatching(conn, absl::StrCat("st:{", g, "}:stats:*"))) {
+      if (!stat_keys.count(k)) fail(absl::StrCat("unexpected ", k));
     }
   }
   return diffs;
@@ -694,56 +732,88 @@ std::vector<std::string> ExpectedState::Compare(RedisConnection* conn) const {
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> StartWorker(
     const RedisServer& redis, const std::string& config_path,
-    const std::string& consumer_name) {
+    const std::string& consumer_name, const std::string& ready_marker) {
   return ChildProcess::Start(
       {"worker/worker", "--config", config_path, "--redis_host", redis.host(),
        "--redis_port", absl::StrCat(redis.port()), "--metrics_address",
        "127.0.0.1:0", "--consumer_name", consumer_name},
-      "worker ready");
+      ready_marker);
 }
 
-absl::StatusOr<int64_t> PendingCount(RedisConnection* conn) {
-  auto reply = conn->Command({"XPENDING", kStream, kGroup});
-  if (!reply.ok()) return reply.status();
-  if (reply->is_error() || reply->elements.empty()) {
-    return absl::InternalError(reply->DebugString());
-  }
-  return reply->elements[0].integer;
-}
-
-absl::Status WaitDrained(RedisConnection* conn, absl::Duration timeout) {
-  absl::Time deadline = absl::Now() + timeout;
-  std::string last;
-  while (absl::Now() < deadline) {
-    auto reply = conn->Command({"XINFO", "GROUPS", kStream});
+absl::StatusOr<int64_t> PendingCount(RedisConnection* conn, int partitions) {
+  int64_t total = 0;
+  for (const std::string& key : AllStreamKeys(DefaultStream(partitions))) {
+    auto reply = conn->Command({"XPENDING", key, kGroup});
     if (!reply.ok()) return reply.status();
-    auto stream = conn->Command({"XINFO", "STREAM", kStream});
-    if (!stream.ok()) return stream.status();
-    std::string last_generated;
-    for (size_t i = 0; i + 1 < stream->elements.size(); i += 2) {
-      if (stream->elements[i].str == "last-generated-id") {
-        last_generated = stream->elements[i + 1].str;
+    if (reply->is_error() || reply->elements.empty()) {
+      return absl::InternalError(reply->DebugString());
+    }
+    total += reply->elements[0].integer;
+  }
+  return total;
+}
+
+namespace {
+
+// Whether the group has delivered every entry of `stream` and holds none
+// pending; `last` gets the group's XINFO row for the error message.
+absl::StatusOr<bool> Drained(RedisConnection* conn, const std::string& stream,
+                             std::string* last) {
+  auto reply = conn->Command({"XINFO", "GROUPS", stream});
+  if (!reply.ok()) return reply.status();
+  auto info = conn->Command({"XINFO", "STREAM", stream});
+  if (!info.ok()) return info.status();
+  std::string last_generated;
+  for (size_t i = 0; i + 1 < info->elements.size(); i += 2) {
+    if (info->elements[i].str == "last-generated-id") {
+      last_generated = info->elements[i + 1].str;
+    }
+  }
+  for (const RedisReply& group : reply->elements) {
+    std::map<std::string, const RedisReply*> f;
+    for (size_t i = 0; i + 1 < group.elements.size(); i += 2) {
+      f[group.elements[i].str] = &group.elements[i + 1];
+    }
+    if (f.count("name") == 0 || f["name"]->str != kGroup) continue;
+    // Drained: nothing pending and every entry delivered. Redis 7.0's
+    // "lag" can stay wrong after an AOF restart, so the last delivered id
+    // equal to the stream's last id also counts.
+    bool delivered =
+        (f.count("lag") && f["lag"]->type == RedisReply::Type::kInteger &&
+         f["lag"]->integer == 0) ||
+        (f.count("last-delivered-id") &&
+         f["last-delivered-id"]->str == last_generated);
+    *last = absl::StrCat(stream, ": ", group.DebugString());
+    return f.count("pending") && f["pending"]->integer == 0 && delivered;
+  }
+  *last = absl::StrCat(stream, ": no group");
+  return false;
+}
+
+}  // namespace
+
+absl::Status WaitDrained(RedisConnection* conn, absl::Duration timeout,
+                         int partitions) {
+  const absl::Time deadline = absl::Now() + timeout;
+  std::string last;
+  const std::vector<std::string> streams =
+      AllStreamKeys(DefaultStream(partitions));
+  while (absl::Now() < deadline) {
+    bool all = true;
+    for (const std::string& stream : streams) {
+      auto drained = Drained(conn, stream, &last);
+      if (!drained.ok()) {
+        // A cluster in failover answers errors for a while; keep waiting.
+        last = std::string(drained.status().message());
+        all = false;
+        break;
+      }
+      if (!*drained) {
+        all = false;
+        break;
       }
     }
-    for (const RedisReply& group : reply->elements) {
-      std::map<std::string, const RedisReply*> f;
-      for (size_t i = 0; i + 1 < group.elements.size(); i += 2) {
-        f[group.elements[i].str] = &group.elements[i + 1];
-      }
-      if (f.count("name") == 0 || f["name"]->str != kGroup) continue;
-      // Drained: nothing pending and every entry delivered. Redis 7.0's
-      // "lag" can stay wrong after an AOF restart, so the last delivered id
-      // equal to the stream's last id also counts.
-      bool delivered =
-          (f.count("lag") && f["lag"]->type == RedisReply::Type::kInteger &&
-           f["lag"]->integer == 0) ||
-          (f.count("last-delivered-id") &&
-           f["last-delivered-id"]->str == last_generated);
-      if (f.count("pending") && f["pending"]->integer == 0 && delivered) {
-        return absl::OkStatus();
-      }
-      last = group.DebugString();
-    }
+    if (all) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(50));
   }
   return absl::DeadlineExceededError(
@@ -751,25 +821,30 @@ absl::Status WaitDrained(RedisConnection* conn, absl::Duration timeout) {
 }
 
 absl::StatusOr<std::map<std::string, std::map<std::string, std::string>>>
-ReadDeadLetters(RedisConnection* conn) {
-  auto reply = conn->Command({"XRANGE", kDead, "-", "+"});
-  if (!reply.ok()) return reply.status();
+ReadDeadLetters(RedisConnection* conn, int partitions) {
   std::map<std::string, std::map<std::string, std::string>> out;
-  for (const RedisReply& e : reply->elements) {
-    if (e.elements.size() < 2) continue;
-    std::map<std::string, std::string> fields = HashOf(e.elements[1]);
-    std::string source = fields["source_id"];
-    if (out.count(source)) fields["duplicate"] = "yes";
-    out[source] = fields;
+  const std::vector<std::string> keys =
+      AllDeadLetterKeys(DefaultStream(partitions));
+  for (size_t p = 0; p < keys.size(); ++p) {
+    auto reply = conn->Command({"XRANGE", keys[p], "-", "+"});
+    if (!reply.ok()) return reply.status();
+    for (const RedisReply& e : reply->elements) {
+      if (e.elements.size() < 2) continue;
+      std::map<std::string, std::string> fields = HashOf(e.elements[1]);
+      std::string source =
+          QualifiedId(partitions, static_cast<int>(p), fields["source_id"]);
+      if (out.count(source)) fields["duplicate"] = "yes";
+      out[source] = fields;
+    }
   }
   return out;
 }
 
 std::vector<std::string> CompareDeadLetters(
     RedisConnection* conn, const std::map<std::string, std::string>& expected,
-    const std::map<std::string, std::string>& bytes_by_id) {
+    const std::map<std::string, std::string>& bytes_by_id, int partitions) {
   std::vector<std::string> diffs;
-  auto got = ReadDeadLetters(conn);
+  auto got = ReadDeadLetters(conn, partitions);
   if (!got.ok()) return {std::string(got.status().message())};
   for (const auto& [id, reason] : expected) {
     auto it = got->find(id);

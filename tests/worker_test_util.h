@@ -67,8 +67,13 @@ struct GeneratorOptions {
 std::vector<StreamItem> GenerateEvents(const GeneratorOptions& options);
 
 // XADDs `items` to "statstracker:events" (pipelined); returns the entry ids.
+// With `partitions` > 1 each event goes to its game's partition
+// (common/stream_partitions.h; garbage to the first) and the ids are
+// "<partition>/<id>" (ids are unique per partition only), as
+// ReadDeadLetters reports sources.
 absl::StatusOr<std::vector<std::string>> Publish(
-    RedisConnection* conn, const std::vector<StreamItem>& items);
+    RedisConnection* conn, const std::vector<StreamItem>& items,
+    int partitions = 1);
 
 // The independent computation: applies events in stream order with the
 // documented semantics of each board and stat, by hand (not through the
@@ -119,27 +124,36 @@ class ExpectedState {
   int duplicates_ = 0;
 };
 
-// Starts worker/worker on `redis` with `config_path`. The ready line has
-// "metrics=host:port".
+// Starts worker/worker on `redis` with `config_path` and waits for a line
+// containing `ready_marker`. The "worker ready" line has
+// "metrics=host:port"; with Redis down, wait for "waiting for redis".
 absl::StatusOr<std::unique_ptr<ChildProcess>> StartWorker(
     const RedisServer& redis, const std::string& config_path,
-    const std::string& consumer_name);
+    const std::string& consumer_name,
+    const std::string& ready_marker = "worker ready");
 
-// Waits until the group has read every entry and nothing is pending.
-absl::Status WaitDrained(RedisConnection* conn, absl::Duration timeout);
+// Waits until the group has read every entry of every partition and nothing
+// is pending.
+absl::Status WaitDrained(RedisConnection* conn, absl::Duration timeout,
+                         int partitions = 1);
 
-// The group's pending count (XPENDING summary).
-absl::StatusOr<int64_t> PendingCount(RedisConnection* conn);
+// The group's pending count (XPENDING summary), over the partitions.
+absl::StatusOr<int64_t> PendingCount(RedisConnection* conn, int partitions = 1);
 
-// Dead-letter stream: source_id -> all fields.
+// Dead-letter streams: source_id (qualified as Publish's ids) -> fields.
 absl::StatusOr<std::map<std::string, std::map<std::string, std::string>>>
-ReadDeadLetters(RedisConnection* conn);
+ReadDeadLetters(RedisConnection* conn, int partitions = 1);
 
 // Checks the dead-letter stream against `expected` (source id -> reason
 // substring): same ids, reasons containing the substring, original bytes.
 std::vector<std::string> CompareDeadLetters(
     RedisConnection* conn, const std::map<std::string, std::string>& expected,
-    const std::map<std::string, std::string>& bytes_by_id);
+    const std::map<std::string, std::string>& bytes_by_id, int partitions = 1);
+
+// Keys matching `pattern` on every master (KEYS; a single Redis or a
+// cluster), sorted.
+std::vector<std::string> KeysMatching(RedisConnection* conn,
+                                      const std::string& pattern);
 
 // Sum of a Prometheus metric's series in `text` whose labels contain every
 // `label_filter` ("game=\"duel\""); 0 if none.

@@ -7,6 +7,10 @@
 #   tools/stack.sh restart stop, then start (runs freshly built binaries)
 #   tools/stack.sh status  what is running
 #   tools/stack.sh logs    follow the logs
+#   tools/stack.sh start --cluster
+#                          the same on the local Redis Cluster of
+#                          tools/cluster.sh (started first), the event stream
+#                          in 3 partitions; stop/status/logs as usual
 # Ports: Redis 6390, gRPC 50051, REST + page 8080, metrics 9464 (worker) and
 # 9465 (server); override with STATS_REDIS_PORT, STATS_GRPC_PORT,
 # STATS_HTTP_PORT, STATS_WORKER_METRICS_PORT, STATS_SERVER_METRICS_PORT.
@@ -24,6 +28,8 @@ HTTP_ADDR="127.0.0.1:${STATS_HTTP_PORT:-8080}"
 WORKER_METRICS="127.0.0.1:${STATS_WORKER_METRICS_PORT:-9464}"
 SERVER_METRICS="127.0.0.1:${STATS_SERVER_METRICS_PORT:-9465}"
 MODE=development
+CLUSTER=0
+PARTITIONS=1
 mkdir -p "$STACK"
 STACK="$(cd "$STACK" && pwd)"
 
@@ -132,17 +138,40 @@ stop_one() {
 # added to the demo since. Their season is then published; the season's
 # event ids are fixed, so the other games' events in it are duplicates the
 # worker skips.
+# Ports to scan for keys: the one Redis, or every node of the cluster.
+scan_ports() {
+  if [ "$CLUSTER" = 1 ]; then
+    redis-cli -p "$REDIS_PORT" cluster nodes | awk '{split($2, a, "[:@]"); print a[2]}'
+  else
+    echo "$REDIS_PORT"
+  fi
+}
+
 demo_games_missing() {
-  local game
+  local game port found
   for game in arcade chess racing arena; do
     grep -q "game_id: \"$game\"" "config/$MODE.textproto" 2>/dev/null || continue
-    if [ -z "$(redis-cli -p "$REDIS_PORT" --scan --pattern "st:{$game}:lb:*" | head -n 1)" ]; then
-      echo "$game"
-    fi
+    found=""
+    for port in $(scan_ports); do
+      found="$found$(redis-cli -p "$port" --scan --pattern "st:{$game}:lb:*" 2>/dev/null | head -n 1)"
+    done
+    [ -z "$found" ] && echo "$game"
   done
 }
 
 start() {
+  if [ "${1:-}" = --cluster ]; then
+    CLUSTER=1
+    PARTITIONS=3
+    REDIS_PORT="${STATS_CLUSTER_PORT:-7001}"
+    if ! redis-cli -p "$REDIS_PORT" cluster info 2>/dev/null | grep -q "cluster_state:ok"; then
+      echo "no healthy Redis Cluster on 127.0.0.1:$REDIS_PORT; run tools/cluster.sh start first" >&2
+      exit 1
+    fi
+    echo "$REDIS_PORT" >"$STACK/cluster"
+  else
+    rm -f "$STACK/cluster"
+  fi
   tools/install_deps.sh
   echo "building //tools:stats"
   bazel build //tools:stats
@@ -160,11 +189,15 @@ start() {
     echo "building //server:server"
     bazel build //server:server && built_server=1 || echo "server build failed (see above)" >&2
   fi
-  start_redis
+  if [ "$CLUSTER" = 1 ]; then
+    echo "on the Redis Cluster at 127.0.0.1:$REDIS_PORT ($PARTITIONS stream partitions)"
+  else
+    start_redis
+  fi
   # Data of an older storage layout (a .stack/ from an earlier release) is
   # converted before a new worker or server would refuse it; a no-op when
   # it is current. Not while our worker runs (it would refuse anyway).
-  if have_config && ! running worker && ! running server; then
+  if [ "$CLUSTER" = 0 ] && have_config && ! running worker && ! running server; then
     "$bin/tools/cli/stats" migrate --config "$ROOT/config/$MODE.textproto" \
       --redis_port "$REDIS_PORT" --force ||
       echo "stats migrate failed (see above); the worker and server will refuse the data" >&2
@@ -173,31 +206,35 @@ start() {
   if [ "$built_worker" = 1 ]; then
     start_daemon worker "worker ready" "$bin/worker/worker" --mode "$MODE" \
       --config_dir "$ROOT/config" --redis_port "$REDIS_PORT" \
-      --metrics_address "$WORKER_METRICS"
+      --stream_partitions "$PARTITIONS" --metrics_address "$WORKER_METRICS"
   else
     missing+=("worker")
   fi
   if [ "$built_server" = 1 ]; then
     start_daemon server "server ready" "$bin/server/server" --mode "$MODE" \
       --config_dir "$ROOT/config" --redis_port "$REDIS_PORT" \
-      --grpc_address "$GRPC_ADDR" --http_address "$HTTP_ADDR" \
+      --stream_partitions "$PARTITIONS" --grpc_address "$GRPC_ADDR" --http_address "$HTTP_ADDR" \
       --metrics_address "$SERVER_METRICS" --web_root "$ROOT/server/web"
   else
     missing+=("server")
   fi
   local stream_len missing_games
-  stream_len="$(redis-cli -p "$REDIS_PORT" XLEN statstracker:events)"
+  stream_len="$(redis-cli -c -p "$REDIS_PORT" XLEN statstracker:events)"
   missing_games="$(demo_games_missing | tr '\n' ' ')"
   if [ -n "$missing_games" ] && { running worker || [ "$stream_len" = 0 ]; }; then
     tools/demo/generate.py >"$STACK/demo-season.jsonl"
     "$bin/tools/cli/stats" publish "$STACK/demo-season.jsonl" \
-      --redis_port "$REDIS_PORT"
+      --redis_port "$REDIS_PORT" --partitions "$PARTITIONS"
     echo "published the demo season ($STACK/demo-season.jsonl) for: ${missing_games% }"
   else
     echo "demo boards (or the stream) already have data; demo season not republished"
   fi
   echo
-  echo "Redis      127.0.0.1:$REDIS_PORT   (redis-cli -p $REDIS_PORT)"
+  if [ "$CLUSTER" = 1 ]; then
+    echo "Redis      cluster 127.0.0.1:$REDIS_PORT... (redis-cli -c -p $REDIS_PORT; tools/cluster.sh status)"
+  else
+    echo "Redis      127.0.0.1:$REDIS_PORT   (redis-cli -p $REDIS_PORT)"
+  fi
   if [ ${#missing[@]} -eq 0 ]; then
     echo "gRPC       $GRPC_ADDR   (bazel-bin/tools/cli/stats top arcade high --server $GRPC_ADDR)"
     echo "REST       http://$HTTP_ADDR/v1/games/arcade/leaderboards"
@@ -220,11 +257,12 @@ stop() {
 }
 
 case "${1:-start}" in
-  start) start ;;
+  start) start "${2:-}" ;;
   stop) stop ;;
   restart)
+    was="$([ -f "$STACK/cluster" ] && echo --cluster || true)"
     stop
-    start
+    start "${2:-$was}"
     ;;
   status)
     for name in redis worker server; do
@@ -235,7 +273,7 @@ case "${1:-start}" in
     exec tail -F "$STACK"/*.log
     ;;
   *)
-    echo "usage: tools/stack.sh start|stop|restart|status|logs" >&2
+    echo "usage: tools/stack.sh start [--cluster]|stop|restart|status|logs" >&2
     exit 2
     ;;
 esac

@@ -417,7 +417,8 @@ GameBatchResult ApplyEvents(const GameRuntime& game,
 // The MULTI ... EXEC of an attempt.
 absl::StatusOr<Commands> WriteCommands(
     const GameRuntime& game, const std::vector<StreamEntry*>& entries,
-    const DedupBuckets& dedup, absl::Duration producer_expiry, absl::Time now,
+    const DedupBuckets& dedup, absl::Duration producer_expiry,
+    bool always_write_cursor, absl::Time now,
     const absl::flat_hash_set<std::string>& ids_applied, Attempt* a) {
   const std::string& g = game.config.game_id();
   const std::string& stream = entries.front()->stream;
@@ -467,6 +468,10 @@ absl::StatusOr<Commands> WriteCommands(
   const StreamId& last = entries.back()->id;
   if (!a->cursor.has_value() || *a->cursor < last) {
     tx.push_back({"HSET", keys::Cursor(g), stream, last.ToString()});
+  } else if (always_write_cursor) {
+    // A write for WAIT to wait on: entries redelivered after a commit are
+    // acknowledged only once that commit is on the replicas too.
+    tx.push_back({"HSET", keys::Cursor(g), stream, a->cursor->ToString()});
   }
   tx.push_back({"EXEC"});
   return tx;
@@ -501,12 +506,36 @@ void GrowBuckets(RedisConnection* conn, const std::string& g,
 
 }  // namespace
 
+absl::Status GameBatch::WaitForReplicas(RedisConnection* conn,
+                                        const std::string& game_id) const {
+  // On the connection (node) that ran the EXEC: the game's slot.
+  auto acked =
+      conn->CommandFor(keys::GameTag(game_id),
+                       {"WAIT", absl::StrCat(min_replicas_),
+                        absl::StrCat(std::max<int64_t>(
+                            1, absl::ToInt64Milliseconds(replica_timeout_)))});
+  if (!acked.ok()) return acked.status();
+  if (acked->is_error() || acked->integer < min_replicas_) {
+    metrics_->replica_waits_short->Increment({game_id});
+    return absl::UnavailableError(absl::StrCat(
+        "game '", game_id,
+        "': ", acked->is_error() ? acked->str : absl::StrCat(acked->integer),
+        " replica(s) acknowledged the commit within ",
+        absl::FormatDuration(replica_timeout_), ", ", min_replicas_,
+        " required (redis.min_replicas_acked); the entries stay pending and "
+        "are acknowledged once replicated"));
+  }
+  return absl::OkStatus();
+}
+
 GameBatch::GameBatch(const v1::StatsTrackerConfig& config,
                      WorkerMetrics* metrics)
     : config_(config),
       metrics_(metrics),
       dedup_(FromProto(config.worker().dedup_window())),
-      producer_expiry_(FromProto(config.worker().producer_expiry())) {}
+      producer_expiry_(FromProto(config.worker().producer_expiry())),
+      min_replicas_(config.redis().min_replicas_acked()),
+      replica_timeout_(FromProto(config.redis().replica_ack_timeout())) {}
 
 absl::StatusOr<GameBatchResult> GameBatch::Apply(
     RedisConnection* conn, const GameRuntime& game,
@@ -551,8 +580,8 @@ absl::StatusOr<GameBatchResult> GameBatch::Apply(
       return refused;
     }
 
-    auto tx = WriteCommands(game, entries, dedup_, producer_expiry_, now,
-                            ids_applied, &a);
+    auto tx = WriteCommands(game, entries, dedup_, producer_expiry_,
+                            min_replicas_ > 0, now, ids_applied, &a);
     if (!tx.ok()) return unwatch(tx.status());
     auto written = conn->Pipeline(*tx);
     if (!written.ok()) return written.status();
@@ -574,6 +603,10 @@ absl::StatusOr<GameBatchResult> GameBatch::Apply(
         Log(LogLevel::kError, "a command in the batch transaction failed",
             {{"game", g}, {"error", r.str}});
       }
+    }
+    if (min_replicas_ > 0) {
+      absl::Status replicated = WaitForReplicas(conn, g);
+      if (!replicated.ok()) return replicated;
     }
     // Only now, and never in the same pipeline: a nil EXEC must not be
     // followed by an acknowledgement. A failure here leaves the entries

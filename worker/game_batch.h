@@ -19,6 +19,11 @@
 //     only acknowledged. The cursor is exact because a game's entries are
 //     applied in stream order (worker.cc): every entry of the game below the
 //     cursor was applied or dead-lettered.
+//   * With redis.min_replicas_acked, the XACK waits (WAIT) until that many
+//     replicas hold the commit, so a replica promoted after a failover has
+//     every acknowledged effect; a short WAIT leaves the entries pending
+//     (the cursor is rewritten by every such commit, so the retry waits
+//     for the replicas again before it acknowledges).
 //   * Producer retries are new stream entries with new ids; the dedup state
 //     (worker/dedup.h) drops them.
 //   * Entries a plugin or the dedup rules refuse are returned before
@@ -73,10 +78,16 @@ class GameBatch {
       const std::vector<StreamEntry*>& entries) const;
 
  private:
+  // WAIT on the game's node for redis.min_replicas_acked replicas.
+  absl::Status WaitForReplicas(RedisConnection* conn,
+                               const std::string& game_id) const;
+
   const v1::StatsTrackerConfig& config_;
   WorkerMetrics* metrics_;
   DedupBuckets dedup_;
   absl::Duration producer_expiry_;
+  int64_t min_replicas_;
+  absl::Duration replica_timeout_;
 };
 
 }  // namespace worker

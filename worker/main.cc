@@ -1,6 +1,8 @@
 // The worker binary: loads the config for --mode, consumes the event stream
-// (worker/worker.h), serves /metrics, prints one "worker ready" line and runs
-// until SIGINT or SIGTERM, then finishes the entries in hand and exits 0.
+// (worker/worker.h), serves /metrics, logs "waiting for redis", prints one
+// "worker ready" line once Redis answers (layout checked, group created) and
+// runs until SIGINT or SIGTERM, then finishes the entries in hand and exits
+// 0 (at once when Redis is down: nothing in hand can commit).
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "common/http_endpoint.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "common/stream_partitions.h"
 #include "worker/worker.h"
 
 ABSL_FLAG(std::string, mode, "development",
@@ -27,6 +30,9 @@ ABSL_FLAG(std::string, config, "",
           "Explicit config file; overrides --mode and --config_dir");
 ABSL_FLAG(std::string, redis_host, "", "Overrides redis.host");
 ABSL_FLAG(int, redis_port, 0, "Overrides redis.port when > 0");
+ABSL_FLAG(int, stream_partitions, 0,
+          "Overrides stream.partitions when > 0 (producers, workers and "
+          "servers must agree)");
 ABSL_FLAG(std::string, consumer_name, "",
           "Overrides worker.consumer_name (default <hostname>-<pid>)");
 ABSL_FLAG(std::string, metrics_address, "",
@@ -51,6 +57,10 @@ int Run() {
       mode, absl::GetFlag(FLAGS_config_dir), absl::GetFlag(FLAGS_config),
       absl::GetFlag(FLAGS_redis_host), absl::GetFlag(FLAGS_redis_port));
   if (!config.ok()) return Fail(config.status());
+  if (absl::GetFlag(FLAGS_stream_partitions) > 0) {
+    config->mutable_stream()->set_partitions(
+        absl::GetFlag(FLAGS_stream_partitions));
+  }
   v1::WorkerConfig* wc = config->mutable_worker();
   if (!absl::GetFlag(FLAGS_consumer_name).empty()) {
     wc->set_consumer_name(absl::GetFlag(FLAGS_consumer_name));
@@ -113,18 +123,27 @@ int Run() {
     metrics_address = absl::StrCat(host, ":", endpoint->port());
   }
 
-  std::cout << "worker ready consumer=" << wc->consumer_name()
-            << " stream=" << config->stream().key()
-            << " group=" << config->stream().group()
-            << " metrics=" << metrics_address << std::endl;
-  Log(LogLevel::kInfo, "worker ready",
-      {{"consumer", wc->consumer_name()},
-       {"stream", config->stream().key()},
-       {"group", config->stream().group()},
-       {"metrics", metrics_address},
-       {"mode", mode}});
+  // Ready means ready: only once Redis answered, its layout is ours and the
+  // group exists on every partition (Worker::Run calls back).
+  Log(LogLevel::kInfo, "waiting for redis",
+      {{"redis", absl::StrCat(config->redis().host(), ":",
+                              config->redis().port())},
+       {"partitions", absl::StrCat(PartitionCount(config->stream()))},
+       {"metrics", metrics_address}});
+  auto on_ready = [&] {
+    std::cout << "worker ready consumer=" << wc->consumer_name()
+              << " stream=" << config->stream().key()
+              << " group=" << config->stream().group()
+              << " metrics=" << metrics_address << std::endl;
+    Log(LogLevel::kInfo, "worker ready",
+        {{"consumer", wc->consumer_name()},
+         {"stream", config->stream().key()},
+         {"group", config->stream().group()},
+         {"metrics", metrics_address},
+         {"mode", mode}});
+  };
 
-  absl::Status status = worker.Run(g_stop);
+  absl::Status status = worker.Run(g_stop, on_ready);
   if (!status.ok()) return Fail(status);
   Log(LogLevel::kInfo, "worker stopped");
   return 0;

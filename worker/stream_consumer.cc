@@ -11,6 +11,7 @@
 #include "common/admission.h"
 #include "common/event_validation.h"
 #include "common/logging.h"
+#include "common/redis_slots.h"
 
 namespace statstracker {
 namespace worker {
@@ -60,7 +61,8 @@ absl::Status ReplyError(absl::string_view what, const RedisReply& reply) {
 }  // namespace
 
 StreamConsumer::StreamConsumer(const v1::StatsTrackerConfig& config,
-                               std::string stream, const GameCatalog* catalog,
+                               std::string stream, std::string dead_letter_key,
+                               const GameCatalog* catalog,
                                const GameBatch* batch, WorkerMetrics* metrics)
     : config_(config),
       stream_(std::move(stream)),
@@ -69,7 +71,7 @@ StreamConsumer::StreamConsumer(const v1::StatsTrackerConfig& config,
       metrics_(metrics) {
   field_ = config_.stream().field();
   group_ = config_.stream().group();
-  dead_key_ = config_.stream().dead_letter_key();
+  dead_key_ = std::move(dead_letter_key);
   consumer_ = config_.worker().consumer_name();
   batch_size_ = static_cast<int>(config_.worker().batch_size());
   if (batch_size_ <= 0) batch_size_ = 256;
@@ -349,7 +351,8 @@ absl::Status StreamConsumer::DeadLetter(RedisConnection* conn,
                                         const std::vector<Rejection>& letters) {
   if (letters.empty()) return absl::OkStatus();
   const std::string now = TimeText(absl::Now());
-  Commands commands = {{"MULTI"}};
+  Commands letters_out;
+  std::vector<std::string> ack = {"XACK", stream_, group_};
   for (const Rejection& letter : letters) {
     const StreamEntry& e = *letter.entry;
     if (e.deliveries >= 0) {
@@ -374,17 +377,38 @@ absl::Status StreamConsumer::DeadLetter(RedisConnection* conn,
       if (e.requeues > 0) {
         xadd.insert(xadd.end(), {"requeues", absl::StrCat(e.requeues)});
       }
-      commands.push_back(std::move(xadd));
+      letters_out.push_back(std::move(xadd));
     }
     // Deleted from the stream (deliveries < 0): nothing to keep, just
     // release it.
-    commands.push_back({"XACK", stream_, group_, e.id_text});
+    ack.push_back(e.id_text);
   }
-  commands.push_back({"EXEC"});
-  auto replies = conn->Pipeline(commands);
-  if (!replies.ok()) return replies.status();
-  const RedisReply& exec = replies->back();
-  if (!IsArray(exec)) return ReplyError("EXEC (dead letters)", exec);
+  if (!conn->cluster() || KeySlot(dead_key_) == KeySlot(stream_)) {
+    // A single Redis, or one slot (partitioned streams): the dead letters
+    // and their acknowledgement commit together.
+    Commands tx = {{"MULTI"}};
+    tx.insert(tx.end(), letters_out.begin(), letters_out.end());
+    tx.push_back(ack);
+    tx.push_back({"EXEC"});
+    auto replies = conn->Pipeline(tx);
+    if (!replies.ok()) return replies.status();
+    const RedisReply& exec = replies->back();
+    if (!IsArray(exec)) return ReplyError("EXEC (dead letters)", exec);
+  } else {
+    // Two slots (StreamConfig key and dead_letter_key without a shared hash
+    // tag, on Redis Cluster): dead letters first, then the acknowledgement;
+    // a crash in between dead-letters the entries again, never loses them.
+    if (!letters_out.empty()) {
+      auto added = conn->Pipeline(letters_out);
+      if (!added.ok()) return added.status();
+      for (const RedisReply& r : *added) {
+        if (r.is_error()) return ReplyError("XADD (dead letter)", r);
+      }
+    }
+    auto acked = conn->Command(ack);
+    if (!acked.ok()) return acked.status();
+    if (acked->is_error()) return ReplyError("XACK (dead letters)", *acked);
+  }
   for (const Rejection& letter : letters) {
     if (letter.entry->deliveries < 0) continue;
     // Only configured games become label values: a producer sending

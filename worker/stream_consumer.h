@@ -61,9 +61,11 @@ class StreamConsumer {
  public:
   // `config` (defaults applied), `catalog`, `batch` and `metrics` must
   // outlive this object.
+  // `stream` and `dead_letter_key`: one partition's keys
+  // (common/stream_partitions.h).
   StreamConsumer(const v1::StatsTrackerConfig& config, std::string stream,
-                 const GameCatalog* catalog, const GameBatch* batch,
-                 WorkerMetrics* metrics);
+                 std::string dead_letter_key, const GameCatalog* catalog,
+                 const GameBatch* batch, WorkerMetrics* metrics);
 
   // Forgets what is in hand (after a reconnect Redis may have lost or
   // changed anything) and starts over from what the group says we hold.

@@ -20,12 +20,17 @@
 //     plugin-rejected and too-often-delivered entries go to the dead-letter
 //     stream, atomically with their XACK;
 //   * the stream stays bounded without losing events
-//     (worker/stream_trimmer.h).
+//     (worker/stream_trimmer.h);
+//   * every partition of the stream is consumed by its own thread
+//     (worker/partition_runner.h); a game's events are all in one
+//     partition, so its order holds across partitions too.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -34,8 +39,7 @@
 #include "common/redis_client.h"
 #include "statstracker/v1/config.pb.h"
 #include "worker/game_batch.h"
-#include "worker/stream_consumer.h"
-#include "worker/stream_trimmer.h"
+#include "worker/partition_runner.h"
 #include "worker/worker_metrics.h"
 
 namespace statstracker {
@@ -49,35 +53,31 @@ class Worker {
          WorkerMetrics* metrics);
   ~Worker();
 
-  // Consumes until `stop` becomes true, then finishes and commits the
-  // entries in hand (giving up after a few seconds on entries that must wait
-  // for another worker; they stay pending and are reclaimed) and returns OK.
-  // Lost Redis connections are retried with capped exponential backoff.
-  // Returns FAILED_PRECONDITION at once if Redis holds data of another
-  // storage layout (common/layout_version.h).
-  absl::Status Run(const std::atomic<bool>& stop);
+  // Consumes every partition of the event stream, one thread each
+  // (worker/partition_runner.h), until `stop` becomes true; then each
+  // finishes and commits the entries in hand and Run returns OK. Lost Redis
+  // connections are retried with capped exponential backoff
+  // (worker.reconnect_backoff_*), a wait `stop` cuts short. `on_ready` (if
+  // set) is called once, from a runner thread, when every partition has
+  // connected: Redis answered, its storage layout is this one, the consumer
+  // group exists. Returns FAILED_PRECONDITION (after stopping the other
+  // threads) if Redis holds data of another storage layout
+  // (common/layout_version.h).
+  absl::Status Run(const std::atomic<bool>& stop,
+                   const std::function<void()>& on_ready = nullptr);
 
-  // One pass of Run's loop (reclaim, read, apply, trim) on a connected
-  // worker. For tests.
-  absl::Status Step(bool stopping);
-
-  // Sets the lag and pending gauges from XINFO GROUPS (own connection; safe
-  // to call from the metrics thread).
+  // Sets the lag and pending gauges of every partition from XINFO GROUPS
+  // (own connection; safe to call from the metrics thread).
   void CollectGauges();
 
  private:
-  absl::Status Connect();
+  void CollectGaugesOf(const std::string& stream)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(gauge_mu_);
 
   const v1::StatsTrackerConfig config_;
-  const GameCatalog* catalog_;
   WorkerMetrics* metrics_;
-  absl::Duration block_;
   GameBatch batch_;
-  StreamConsumer consumer_;
-  StreamTrimmer trimmer_;
-
-  std::unique_ptr<RedisConnection> conn_;
-  bool redis_down_ = false;
+  std::vector<std::unique_ptr<PartitionRunner>> runners_;
 
   std::mutex gauge_mu_;  // std::mutex so TSan sees it (see common/metrics.h)
   std::unique_ptr<RedisConnection> gauge_conn_ ABSL_GUARDED_BY(gauge_mu_);

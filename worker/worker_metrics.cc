@@ -34,6 +34,11 @@ WorkerMetrics::WorkerMetrics(MetricsRegistry* registry) {
       "statstracker_worker_record_bucket_splits_total",
       "Player-record buckets split as boards grew (common/player_buckets.h).",
       {"game"});
+  replica_waits_short = registry->AddCounter(
+      "statstracker_worker_replica_waits_short_total",
+      "Commits that fewer than redis.min_replicas_acked replicas acknowledged "
+      "in time (their entries stay pending and are retried).",
+      {"game"});
   stream_trimmed = registry->AddCounter(
       "statstracker_worker_stream_trimmed_total",
       "Stream entries trimmed after every consumer group acknowledged them.",

@@ -10,15 +10,16 @@ namespace worker {
 
 struct WorkerMetrics {
   explicit WorkerMetrics(MetricsRegistry* registry);
-  CounterFamily* processed;        // {game, type}
-  CounterFamily* duplicates;       // {game}
-  CounterFamily* already_applied;  // {game}: redelivered after a commit
-  CounterFamily* dead_lettered;    // {game, reason}
-  CounterFamily* failed;           // {game, reason}: commits that failed
-  CounterFamily* conflicts;        // {game}: EXEC aborted by WATCH
-  CounterFamily* bucket_splits;    // {game}
-  CounterFamily* stream_trimmed;   // {stream}: acknowledged entries trimmed
-  CounterFamily* stream_dropped;   // {stream}: unconsumed entries over the cap
+  CounterFamily* processed;            // {game, type}
+  CounterFamily* duplicates;           // {game}
+  CounterFamily* already_applied;      // {game}: redelivered after a commit
+  CounterFamily* dead_lettered;        // {game, reason}
+  CounterFamily* failed;               // {game, reason}: commits that failed
+  CounterFamily* conflicts;            // {game}: EXEC aborted by WATCH
+  CounterFamily* bucket_splits;        // {game}
+  CounterFamily* replica_waits_short;  // {game}: WAIT below min_replicas
+  CounterFamily* stream_trimmed;       // {stream}: acknowledged entries trimmed
+  CounterFamily* stream_dropped;  // {stream}: unconsumed entries over the cap
   HistogramFamily* batch_seconds;
   GaugeFamily* lag;      // {stream, group}
   GaugeFamily* pending;  // {stream, group}

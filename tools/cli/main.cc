@@ -31,6 +31,7 @@
 #include "common/game_catalog.h"
 #include "common/keys.h"
 #include "common/redis_client.h"
+#include "common/stream_partitions.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
@@ -53,6 +54,9 @@ ABSL_FLAG(std::string, field, "event", "stream entry field with the event");
 ABSL_FLAG(std::string, group, "statstracker-workers", "consumer group");
 ABSL_FLAG(std::string, dead_letter, "statstracker:events:dead",
           "dead-letter stream key");
+ABSL_FLAG(int, partitions, 1,
+          "stream.partitions of the deployment: publish puts each event on "
+          "its game's partition; stream-key, lag use them all");
 ABSL_FLAG(std::string, producer_id, "",
           "publish: producer id set on events without one (default "
           "stats-cli-<host>-<pid>); with --producer_epoch, publishing the "
@@ -107,6 +111,7 @@ operations (Redis, --redis_host/--redis_port)
   deadletter requeue ID...|all   move entries back to the event stream; `all`
                                  (or no ids) with --game/--reason: those
   lag                            consumer group lag, pending and consumers
+  stream-key GAME                the stream a game's events go to (--partitions)
   migrate --config FILE          convert data of an older storage layout in
                                  place (stop workers and servers first)
 --json prints JSON for scripts. Run with --helpfull for every flag.
@@ -214,6 +219,23 @@ absl::Status NeedArgs(const std::vector<std::string>& args, size_t n,
 
 // ---------------------------------------------------------------- publish
 
+// The stream names the flags give (--stream, --dead_letter, --partitions).
+v1::StreamConfig StreamFromFlags() {
+  v1::StreamConfig stream;
+  stream.set_key(absl::GetFlag(FLAGS_stream));
+  stream.set_dead_letter_key(absl::GetFlag(FLAGS_dead_letter));
+  stream.set_partitions(std::max(1, absl::GetFlag(FLAGS_partitions)));
+  return stream;
+}
+
+// `stats stream-key GAME`: where a producer XADDs the game's events.
+absl::Status StreamKey(const std::vector<std::string>& args) {
+  auto status = NeedArgs(args, 1, "stream-key GAME");
+  if (!status.ok()) return status;
+  std::cout << StreamKeyForGame(StreamFromFlags(), args[0]) << "\n";
+  return absl::OkStatus();
+}
+
 // The CLI is an idempotent producer (events.proto, ProducerSequence):
 // events without producer fields get --producer_id, --producer_epoch and
 // their 1-based position in the input as sequence.
@@ -282,12 +304,13 @@ absl::Status Publish(const std::vector<std::string>& args) {
   } else {
     auto conn = ConnectRedis();
     if (!conn.ok()) return conn.status();
+    const v1::StreamConfig stream = StreamFromFlags();
     for (size_t i = 0; i < events->size(); i += batch) {
       std::vector<std::vector<std::string>> commands;
       for (size_t j = i; j < std::min(events->size(), i + batch); ++j) {
-        commands.push_back({"XADD", absl::GetFlag(FLAGS_stream), "*",
-                            absl::GetFlag(FLAGS_field),
-                            (*events)[j].SerializeAsString()});
+        commands.push_back(
+            {"XADD", StreamKeyForGame(stream, (*events)[j].game_id()), "*",
+             absl::GetFlag(FLAGS_field), (*events)[j].SerializeAsString()});
       }
       auto replies = (*conn)->Pipeline(commands);
       if (!replies.ok()) return replies.status();
@@ -599,10 +622,23 @@ absl::Status Stats(const std::vector<std::string>& args) {
 
 // ------------------------------------------------------------- operations
 
-// The dead-letter streams `deadletter` reads (tools/cli/dead_letters.h
-// takes a list of them).
+// The dead-letter streams `deadletter` reads: one per stream partition
+// (--partitions, common/stream_partitions.h).
 std::vector<std::string> DeadLetterKeys() {
-  return {absl::GetFlag(FLAGS_dead_letter)};
+  return AllDeadLetterKeys(StreamFromFlags());
+}
+
+// The event stream a letter of dead-letter stream `dead_key` goes back to:
+// the stream of the same partition (it shares the hash tag, so the requeue
+// stays one transaction on a Redis Cluster).
+std::string RequeueStreamFor(const std::string& dead_key) {
+  const v1::StreamConfig stream = StreamFromFlags();
+  const std::vector<std::string> dead = AllDeadLetterKeys(stream);
+  const std::vector<std::string> keys = AllStreamKeys(stream);
+  for (size_t p = 0; p < dead.size(); ++p) {
+    if (dead[p] == dead_key) return keys[p];
+  }
+  return keys[0];
 }
 
 DeadLetterFilter FilterFromFlags() {
@@ -680,7 +716,6 @@ absl::Status DeadLetterRequeue(RedisConnection* conn,
                                const std::vector<std::string>& ids_or_all) {
   const std::vector<std::string> keys = DeadLetterKeys();
   const std::string field = absl::GetFlag(FLAGS_field);
-  const std::string stream = absl::GetFlag(FLAGS_stream);
   const DeadLetterFilter filter = FilterFromFlags();
   const bool all = ids_or_all.empty() ||
                    (ids_or_all.size() == 1 && ids_or_all[0] == "all");
@@ -695,7 +730,7 @@ absl::Status DeadLetterRequeue(RedisConnection* conn,
   }
   std::vector<std::vector<std::string>> rows;
   auto move = [&](const DeadLetter& letter) -> absl::Status {
-    auto id = Requeue(conn, letter, stream, field);
+    auto id = Requeue(conn, letter, RequeueStreamFor(letter.key), field);
     if (!id.ok()) return id.status();
     rows.push_back({letter.id, *id});
     return absl::OkStatus();
@@ -726,16 +761,18 @@ absl::Status DeadLetterRequeue(RedisConnection* conn,
   } else {
     std::cout << FormatTable({"DEAD-LETTER ID", "NEW STREAM ID"}, rows);
     std::cout << "requeued " << moved << (moved == 1 ? " entry" : " entries")
-              << " to " << stream << "\n";
+              << " to " << absl::StrJoin(AllStreamKeys(StreamFromFlags()), ", ")
+              << "\n";
   }
   return absl::OkStatus();
 }
 
-absl::Status Lag(RedisConnection* conn) {
-  const std::string stream = absl::GetFlag(FLAGS_stream);
+// The lag report of one stream partition.
+absl::Status LagOf(RedisConnection* conn, const std::string& stream,
+                   const std::string& dead_letters) {
   auto len = conn->Command({"XLEN", stream});
   if (!len.ok()) return len.status();
-  auto dead_len = conn->Command({"XLEN", absl::GetFlag(FLAGS_dead_letter)});
+  auto dead_len = conn->Command({"XLEN", dead_letters});
   if (!dead_len.ok()) return dead_len.status();
   auto groups = conn->Command({"XINFO", "GROUPS", stream});
   if (!groups.ok()) return groups.status();
@@ -791,6 +828,18 @@ absl::Status Lag(RedisConnection* conn) {
   } else {
     std::cout << FormatTable(
         {"GROUP", "CONSUMERS", "PENDING", "LAG", "LAST DELIVERED"}, rows);
+  }
+  return absl::OkStatus();
+}
+
+// `stats lag`: every partition (one JSON object per line with --json).
+absl::Status Lag(RedisConnection* conn) {
+  const v1::StreamConfig stream = StreamFromFlags();
+  const std::vector<std::string> keys = AllStreamKeys(stream);
+  const std::vector<std::string> dead = AllDeadLetterKeys(stream);
+  for (size_t p = 0; p < keys.size(); ++p) {
+    absl::Status status = LagOf(conn, keys[p], dead[p]);
+    if (!status.ok()) return status;
   }
   return absl::OkStatus();
 }
@@ -851,6 +900,7 @@ absl::Status Run(const std::vector<std::string>& argv) {
   if (command == "count") return Count(args);
   if (command == "stats") return Stats(args);
   if (command == "migrate") return Migrate();
+  if (command == "stream-key") return StreamKey(args);
   if (command == "deadletter" || command == "lag") {
     auto conn = ConnectRedis();
     if (!conn.ok()) return conn.status();

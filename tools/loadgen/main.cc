@@ -29,6 +29,7 @@
 #include "absl/time/time.h"
 #include "common/flags_usage.h"
 #include "common/redis_client.h"
+#include "common/stream_partitions.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/statstracker/v1/events.pb.h"
@@ -45,6 +46,9 @@ ABSL_FLAG(int, batch, 200, "events per XADD pipeline");
 ABSL_FLAG(std::string, redis_host, "127.0.0.1", "Redis host");
 ABSL_FLAG(int, redis_port, 6390, "Redis port (local stack: 6390)");
 ABSL_FLAG(std::string, stream, "statstracker:events", "event stream");
+ABSL_FLAG(int, partitions, 1,
+          "stream.partitions of the deployment: each event goes to its "
+          "game's partition (common/stream_partitions.h)");
 ABSL_FLAG(std::string, field, "event", "entry field");
 ABSL_FLAG(std::string, group, "statstracker-workers", "consumer group");
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
@@ -74,9 +78,16 @@ std::string Percentile(std::vector<double> ms, double p) {
   return absl::StrFormat("%.1f ms", ms[i]);
 }
 
+v1::StreamConfig Stream() {
+  v1::StreamConfig stream;
+  stream.set_key(absl::GetFlag(FLAGS_stream));
+  stream.set_partitions(std::max(1, absl::GetFlag(FLAGS_partitions)));
+  return stream;
+}
+
 // The stream's last-generated-id (XINFO STREAM), "" if unknown.
-std::string LastGeneratedId(RedisConnection* conn) {
-  auto reply = conn->Command({"XINFO", "STREAM", absl::GetFlag(FLAGS_stream)});
+std::string LastGeneratedId(RedisConnection* conn, const std::string& stream) {
+  auto reply = conn->Command({"XINFO", "STREAM", stream});
   if (!reply.ok() || reply->is_error()) return "";
   for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
     if (reply->elements[i].str == "last-generated-id") {
@@ -90,8 +101,8 @@ std::string LastGeneratedId(RedisConnection* conn) {
 // is 0 or the group's last-delivered-id is the stream's last id. (Redis 7.0's
 // lag counter can stay wrong after a restart from the append-only file,
 // e.g. 17,055 with every entry delivered, so it is not trusted alone.)
-bool GroupDrained(RedisConnection* conn) {
-  auto reply = conn->Command({"XINFO", "GROUPS", absl::GetFlag(FLAGS_stream)});
+bool PartitionDrained(RedisConnection* conn, const std::string& stream) {
+  auto reply = conn->Command({"XINFO", "GROUPS", stream});
   if (!reply.ok() || reply->is_error()) return false;
   for (const auto& g : reply->elements) {
     std::string name, last_delivered;
@@ -106,9 +117,16 @@ bool GroupDrained(RedisConnection* conn) {
     }
     if (name != absl::GetFlag(FLAGS_group)) continue;
     if (pending != 0) return false;
-    return lag == 0 || last_delivered == LastGeneratedId(conn);
+    return lag == 0 || last_delivered == LastGeneratedId(conn, stream);
   }
   return false;
+}
+
+bool GroupDrained(RedisConnection* conn) {
+  for (const std::string& stream : AllStreamKeys(Stream())) {
+    if (!PartitionDrained(conn, stream)) return false;
+  }
+  return true;
 }
 
 int Main() {
@@ -248,7 +266,7 @@ int Main() {
         event.mutable_score_submitted()->set_score(
             static_cast<double>(rng() % 100000));
       }
-      commands.push_back({"XADD", absl::GetFlag(FLAGS_stream), "*",
+      commands.push_back({"XADD", StreamKeyForGame(Stream(), event.game_id()), "*",
                           absl::GetFlag(FLAGS_field),
                           event.SerializeAsString()});
     }
