@@ -293,6 +293,7 @@ void ApplyDefaults(v1::StatsTrackerConfig* config) {
   if (!worker->has_reconnect_backoff_max()) {
     SetDuration(worker->mutable_reconnect_backoff_max(), 5);
   }
+  if (!worker->has_stop_grace()) SetDuration(worker->mutable_stop_grace(), 5);
   if (worker->metrics_address().empty()) {
     worker->set_metrics_address("127.0.0.1:9464");
   }
@@ -433,6 +434,12 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
                                      worker.reconnect_backoff_max());
       !s.ok()) {
     return s;
+  }
+  if (worker.stop_grace().seconds() < 0 || worker.stop_grace().nanos() < 0) {
+    return Invalid("worker.stop_grace",
+                   absl::StrCat("must be >= 0, got ",
+                                DurationText(worker.stop_grace()),
+                                "; e.g. { seconds: 5 }"));
   }
   if (ToAbsl(worker.reconnect_backoff_initial()) >
       ToAbsl(worker.reconnect_backoff_max())) {

@@ -111,6 +111,7 @@ TEST_F(ConfigLoaderTest, AppliesDocumentedDefaults) {
   EXPECT_EQ(config->worker().trim_interval().seconds(), 1);
   EXPECT_EQ(config->worker().reconnect_backoff_initial().nanos(), 100000000);
   EXPECT_EQ(config->worker().reconnect_backoff_max().seconds(), 5);
+  EXPECT_EQ(config->worker().stop_grace().seconds(), 5);
   EXPECT_EQ(config->worker().metrics_address(), "127.0.0.1:9464");
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
@@ -227,6 +228,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "reconnect_backoff_max { seconds: 2 } }",
                 "worker.reconnect_backoff_initial: must be at most "
                 "worker.reconnect_backoff_max (2s), got 10s"},
+        Mistake{"stop_grace_negative",
+                "worker { stop_grace { seconds: -1 } }",
+                "worker.stop_grace: must be >= 0, got -1s"},
         Mistake{"backoff_max_zero", "worker { reconnect_backoff_max {} }",
                 "worker.reconnect_backoff_max: must be > 0"},
         Mistake{"block_zero", "worker { block {} }",

@@ -14,6 +14,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "common/stream_partitions.h"
+#include "proto/statstracker/v1/config.pb.h"
 #include "proto/statstracker/v1/events.pb.h"
 #include "tests/redis_server.h"
 #include "tools/cli/event_reader.h"
@@ -250,6 +252,70 @@ TEST_F(CliTest, DeadLettersFilterByGameAndReason) {
       flags_);
   ASSERT_EQ(none.exit_code, 0) << none.output;
   EXPECT_NE(none.output.find("requeued 0 entries"), std::string::npos);
+}
+
+// With --partitions, list and requeue cover every partition's dead-letter
+// stream, and a letter goes back to its own partition's stream.
+TEST_F(CliTest, DeadLettersOfEveryPartition) {
+  v1::StreamConfig stream;
+  stream.set_key("statstracker:events");
+  stream.set_dead_letter_key("statstracker:events:dead");
+  stream.set_partitions(2);
+  // Two games on different partitions.
+  std::vector<std::string> games;
+  for (const char* g : {"arcade", "chess", "racer", "duel", "go", "arena"}) {
+    if (games.empty() || PartitionOf(g, 2) != PartitionOf(games[0], 2)) {
+      games.push_back(g);
+    }
+    if (games.size() == 2) break;
+  }
+  ASSERT_EQ(games.size(), 2u);
+  for (const std::string& game : games) {
+    v1::GameEvent event;
+    event.set_event_id("x-" + game);
+    event.set_game_id(game);
+    const int p = PartitionOf(game, 2);
+    ASSERT_TRUE(conn_
+                    ->CommandOk({"XADD", PartitionDeadLetterKey(stream, p), "*",
+                                 "event", event.SerializeAsString(), "reason",
+                                 "why", "reason_code", "unhandled_event_type",
+                                 "game_id", game, "source_id", "1-0"})
+                    .ok());
+  }
+  Result list = RunCli("deadletter list --partitions 2 --json " + flags_);
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_NE(list.output.find("\"total\":2"), std::string::npos) << list.output;
+  for (const std::string& game : games) {
+    EXPECT_NE(list.output.find("\"eventId\":\"x-" + game + "\""),
+              std::string::npos)
+        << list.output;
+  }
+  // Without --partitions only the unpartitioned key is read: nothing there.
+  Result plain = RunCli("deadletter list --json " + flags_);
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_NE(plain.output.find("\"total\":0"), std::string::npos)
+      << plain.output;
+
+  Result moved = RunCli("deadletter requeue --partitions 2 --reason "
+                        "unhandled_event_type " +
+                        flags_);
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_NE(moved.output.find("requeued 2 entries"), std::string::npos)
+      << moved.output;
+  for (const std::string& game : games) {
+    const int p = PartitionOf(game, 2);
+    auto entries =
+        conn_->Command({"XRANGE", PartitionStreamKey(stream, p), "-", "+"});
+    ASSERT_TRUE(entries.ok());
+    ASSERT_EQ(entries->elements.size(), 1u) << game;
+    v1::GameEvent event;
+    ASSERT_TRUE(
+        event.ParseFromString(entries->elements[0].elements[1].elements[1].str));
+    EXPECT_EQ(event.game_id(), game);
+    auto dead = conn_->Command({"XLEN", PartitionDeadLetterKey(stream, p)});
+    ASSERT_TRUE(dead.ok());
+    EXPECT_EQ(dead->integer, 0);
+  }
 }
 
 TEST_F(CliTest, LagShowsGroupPendingAndLag) {

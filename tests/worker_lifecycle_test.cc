@@ -47,9 +47,11 @@ class WorkerLifecycleTest : public ::testing::Test {
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = *std::move(redis);
     Reconnect();
-    // max_deliveries 2: two counted re-reads would dead-letter.
-    auto path = WriteTempFile("worker-lifecycle.textproto",
-                              WorkerTestConfig("max_deliveries: 2"));
+    // max_deliveries 2: two counted re-reads would dead-letter. A short
+    // stop_grace: held-back entries cannot finish anyway.
+    auto path = WriteTempFile(
+        "worker-lifecycle.textproto",
+        WorkerTestConfig("max_deliveries: 2 stop_grace { nanos: 200000000 }"));
     ASSERT_TRUE(path.ok());
     config_ = *path;
   }

@@ -29,6 +29,7 @@ PartitionRunner::PartitionRunner(const v1::StatsTrackerConfig& config,
       block_(FromProto(config.worker().block())),
       min_backoff_(FromProto(config.worker().reconnect_backoff_initial())),
       max_backoff_(FromProto(config.worker().reconnect_backoff_max())),
+      stop_grace_(FromProto(config.worker().stop_grace())),
       consumer_(config, PartitionStreamKey(config.stream(), partition),
                 PartitionDeadLetterKey(config.stream(), partition), catalog,
                 batch, metrics),
@@ -74,7 +75,7 @@ absl::Status PartitionRunner::Run(const std::atomic<bool>& stop,
   while (true) {
     const bool stopping = stop.load() || halt.load();
     if (stopping && stop_deadline == absl::InfiniteFuture()) {
-      stop_deadline = absl::Now() + absl::Seconds(5);
+      stop_deadline = absl::Now() + stop_grace_;
       Log(LogLevel::kInfo, "worker stopping: finishing the entries in hand",
           {{"stream", stream()},
            {"in_hand", absl::StrCat(consumer_.in_hand())}});

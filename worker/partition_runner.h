@@ -32,8 +32,8 @@ class PartitionRunner {
                   WorkerMetrics* metrics);
 
   // Consumes until `stop` or `halt` becomes true, then finishes and commits
-  // the entries in hand (giving up after a few seconds on entries that must
-  // wait for another worker) and returns OK. FAILED_PRECONDITION at once if
+  // the entries in hand (giving up after worker.stop_grace on entries that
+  // must wait for another worker) and returns OK. FAILED_PRECONDITION at once if
   // Redis holds data of another storage layout. `on_connected` (if set) is
   // called once, after the first connection that passed the layout check
   // and has the consumer group. While Redis is unreachable it retries with
@@ -60,6 +60,7 @@ class PartitionRunner {
   absl::Duration block_;
   absl::Duration min_backoff_;
   absl::Duration max_backoff_;
+  absl::Duration stop_grace_;
   StreamConsumer consumer_;
   StreamTrimmer trimmer_;
   std::unique_ptr<RedisConnection> conn_;
