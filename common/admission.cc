@@ -123,9 +123,9 @@ AdmissionPolicy AdmissionPolicyFor(const v1::GameConfig& game) {
   AdmissionPolicy policy;
   policy.max_age =
       Bound(config.has_max_age(), config.max_age(), DefaultMaxAge(game));
-  policy.max_future_skew = Bound(config.has_max_future_skew(),
-                                 config.max_future_skew(),
-                                 kDefaultMaxFutureSkew);
+  policy.max_future_skew =
+      Bound(config.has_max_future_skew(), config.max_future_skew(),
+            kDefaultMaxFutureSkew);
   for (const std::string& type : config.ignored_custom_types()) {
     policy.ignored_custom_types.insert(std::string(CustomTypeName(type)));
   }
@@ -162,8 +162,7 @@ std::optional<AdmissionRefusal> CheckAdmission(const AdmissionPolicy& policy,
       absl::InvalidArgumentError(absl::StrCat(
           "custom.type_url: no plugin of game '", game_id, "' handles '",
           Shown(type), "' (its plugins handle ",
-          handled.empty() ? "no custom types"
-                          : absl::StrJoin(handled, ", "),
+          handled.empty() ? "no custom types" : absl::StrJoin(handled, ", "),
           "); deploy the plugin that does and requeue, or list the type in "
           "games.admission.ignored_custom_types to drop such events on "
           "purpose"))};

@@ -48,19 +48,18 @@ TEST(Admission, DefaultWindowIsThirtyDaysBackAndFiveMinutesAhead) {
   AdmissionPolicy policy = AdmissionPolicyFor(Game("game_id: 'arcade'"));
   EXPECT_EQ(policy.max_age, absl::Hours(24 * 30));
   EXPECT_EQ(policy.max_future_skew, absl::Minutes(5));
-  for (absl::Duration offset :
-       {-absl::Hours(24 * 30), -absl::Hours(1), absl::ZeroDuration(),
-        absl::Minutes(5)}) {
-    EXPECT_FALSE(CheckAdmission(policy, "arcade", ScoreAt(kReceived + offset),
-                                kReceived)
-                     .has_value())
+  for (absl::Duration offset : {-absl::Hours(24 * 30), -absl::Hours(1),
+                                absl::ZeroDuration(), absl::Minutes(5)}) {
+    EXPECT_FALSE(
+        CheckAdmission(policy, "arcade", ScoreAt(kReceived + offset), kReceived)
+            .has_value())
         << offset;
   }
   for (absl::Duration offset :
        {-absl::Hours(24 * 30) - absl::Nanoseconds(1),
         absl::Minutes(5) + absl::Nanoseconds(1), absl::Hours(24 * 365)}) {
-    auto refusal = CheckAdmission(policy, "arcade",
-                                  ScoreAt(kReceived + offset), kReceived);
+    auto refusal = CheckAdmission(policy, "arcade", ScoreAt(kReceived + offset),
+                                  kReceived);
     ASSERT_TRUE(refusal.has_value()) << offset;
     EXPECT_EQ(refusal->code, kOutsideAdmissionWindow);
     EXPECT_EQ(refusal->status.code(), absl::StatusCode::kInvalidArgument);
@@ -69,8 +68,8 @@ TEST(Admission, DefaultWindowIsThirtyDaysBackAndFiveMinutesAhead) {
 
 TEST(Admission, RefusalNamesTheFieldTheValueAndTheWindow) {
   AdmissionPolicy policy = AdmissionPolicyFor(Game("game_id: 'arcade'"));
-  auto refusal = CheckAdmission(policy, "arcade",
-                                ScoreAt(absl::UnixEpoch()), kReceived);
+  auto refusal =
+      CheckAdmission(policy, "arcade", ScoreAt(absl::UnixEpoch()), kReceived);
   ASSERT_TRUE(refusal.has_value());
   EXPECT_EQ(refusal->status.message(),
             "occurred_at: 1970-01-01T00:00:00Z is outside the admission "
@@ -109,8 +108,8 @@ TEST(Admission, ExplicitBoundsAndZeroTurningThemOff) {
       AdmissionPolicyFor(Game("game_id: 'g' admission { max_age {} }"));
   EXPECT_FALSE(CheckAdmission(past, "g", ScoreAt(absl::UnixEpoch()), kReceived)
                    .has_value());
-  auto future = CheckAdmission(past, "g", ScoreAt(kReceived + absl::Hours(1)),
-                               kReceived);
+  auto future =
+      CheckAdmission(past, "g", ScoreAt(kReceived + absl::Hours(1)), kReceived);
   ASSERT_TRUE(future.has_value());
   EXPECT_THAT(future->status.message(),
               HasSubstr("any time to 2026-11-27T12:35:00Z (any time before "
@@ -164,14 +163,14 @@ TEST(Admission, CustomTypesHandledIgnoredOrRefused) {
        {"type.googleapis.com/acme.v1.Lap", "example.com/x/acme.v1.Lap",
         "acme.v1.Lap", "type.googleapis.com/acme.v1.Emote",
         "type.googleapis.com/acme.v1.Wave"}) {
-    EXPECT_FALSE(CheckAdmission(policy, "racer", CustomAt(kReceived, type),
-                                kReceived)
-                     .has_value())
+    EXPECT_FALSE(
+        CheckAdmission(policy, "racer", CustomAt(kReceived, type), kReceived)
+            .has_value())
         << type;
   }
   auto refusal = CheckAdmission(
-      policy, "racer",
-      CustomAt(kReceived, "type.googleapis.com/acme.Unknown"), kReceived);
+      policy, "racer", CustomAt(kReceived, "type.googleapis.com/acme.Unknown"),
+      kReceived);
   ASSERT_TRUE(refusal.has_value());
   EXPECT_EQ(refusal->code, kUnhandledEventType);
   EXPECT_EQ(refusal->status.code(), absl::StatusCode::kInvalidArgument);
@@ -187,9 +186,8 @@ TEST(Admission, CustomTypesHandledIgnoredOrRefused) {
       kReceived);
   ASSERT_TRUE(old.has_value());
   EXPECT_EQ(old->code, kOutsideAdmissionWindow);
-  EXPECT_FALSE(
-      CheckAdmission(policy, "racer", ScoreAt(kReceived), kReceived)
-          .has_value());
+  EXPECT_FALSE(CheckAdmission(policy, "racer", ScoreAt(kReceived), kReceived)
+                   .has_value());
   // A hostile type name is shown bounded and printable.
   auto hostile = CheckAdmission(
       AdmissionPolicy(), "g",

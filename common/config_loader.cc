@@ -240,7 +240,8 @@ absl::Status ValidateAdmission(const v1::AdmissionConfig& admission) {
     }
     auto [it, inserted] = seen.emplace(name, i);
     if (!inserted) {
-      return Invalid(field, absl::StrCat("\"", type, "\" names the same type "
+      return Invalid(field, absl::StrCat("\"", type,
+                                         "\" names the same type "
                                          "as ignored_custom_types[",
                                          it->second, "]; remove one"));
     }
@@ -436,18 +437,17 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
     return s;
   }
   if (worker.stop_grace().seconds() < 0 || worker.stop_grace().nanos() < 0) {
-    return Invalid("worker.stop_grace",
-                   absl::StrCat("must be >= 0, got ",
-                                DurationText(worker.stop_grace()),
-                                "; e.g. { seconds: 5 }"));
+    return Invalid(
+        "worker.stop_grace",
+        absl::StrCat("must be >= 0, got ", DurationText(worker.stop_grace()),
+                     "; e.g. { seconds: 5 }"));
   }
   if (ToAbsl(worker.reconnect_backoff_initial()) >
       ToAbsl(worker.reconnect_backoff_max())) {
     return Invalid(
         "worker.reconnect_backoff_initial",
         absl::StrCat("must be at most worker.reconnect_backoff_max (",
-                     DurationText(worker.reconnect_backoff_max()),
-                     "), got ",
+                     DurationText(worker.reconnect_backoff_max()), "), got ",
                      DurationText(worker.reconnect_backoff_initial())));
   }
   if (absl::Status s = CheckAddress("worker.metrics_address",

@@ -228,8 +228,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "reconnect_backoff_max { seconds: 2 } }",
                 "worker.reconnect_backoff_initial: must be at most "
                 "worker.reconnect_backoff_max (2s), got 10s"},
-        Mistake{"stop_grace_negative",
-                "worker { stop_grace { seconds: -1 } }",
+        Mistake{"stop_grace_negative", "worker { stop_grace { seconds: -1 } }",
                 "worker.stop_grace: must be >= 0, got -1s"},
         Mistake{"backoff_max_zero", "worker { reconnect_backoff_max {} }",
                 "worker.reconnect_backoff_max: must be > 0"},

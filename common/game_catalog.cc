@@ -111,10 +111,11 @@ absl::StatusOr<std::unique_ptr<GameCatalog>> GameCatalog::Build(
     const auto& ignored = game.admission().ignored_custom_types();
     for (int i = 0; i < ignored.size(); ++i) {
       if (runtime->HandlesCustomType(ignored[i])) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            game_where, ": admission.ignored_custom_types[", i, "]: \"",
-            ignored[i], "\" is handled by a plugin of the game; remove it "
-            "from the list (or the plugin from the game)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(game_where, ": admission.ignored_custom_types[", i,
+                         "]: \"", ignored[i],
+                         "\" is handled by a plugin of the game; remove it "
+                         "from the list (or the plugin from the game)"));
       }
     }
 

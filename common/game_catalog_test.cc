@@ -169,8 +169,8 @@ TEST_F(GameCatalogTest, KnowsWhichCustomTypesEachGameHandles) {
     }
     games { game_id: "chess" leaderboards { leaderboard_id: "elo" scorer: "fake_scorer" } })"));
   ASSERT_TRUE(catalog.ok()) << catalog.status();
-  EXPECT_TRUE(
-      (*catalog)->HandlesCustomType("racer", "type.googleapis.com/acme.v1.Lap"));
+  EXPECT_TRUE((*catalog)->HandlesCustomType("racer",
+                                            "type.googleapis.com/acme.v1.Lap"));
   EXPECT_TRUE((*catalog)->HandlesCustomType("racer", "acme.v1.Lap"));
   // Ignored is not handled; other games and unknown games handle nothing.
   EXPECT_FALSE((*catalog)->HandlesCustomType("racer", "acme.v1.Emote"));

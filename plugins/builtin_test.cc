@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
@@ -63,10 +64,11 @@ TEST(Builtin, DeclaredCustomTypesAreLinkedIn) {
     auto scorer = (*ScorerRegistry::Get().Find(name))(config);
     ASSERT_TRUE(scorer.ok()) << name << ": " << scorer.status();
     for (const std::string& type : (*scorer)->CustomEventTypes()) {
-      declared.push_back(name + " " + type);
+      declared.push_back(absl::StrCat(name, " ", type));
     }
   }
-  for (const std::string& name : StatsHandlerRegistry::Get().RegisteredNames()) {
+  for (const std::string& name :
+       StatsHandlerRegistry::Get().RegisteredNames()) {
     v1::StatsHandlerConfig config;
     config.set_handler(name);
     if (name == "declarative") {  // needs at least one stat
@@ -79,16 +81,18 @@ TEST(Builtin, DeclaredCustomTypesAreLinkedIn) {
     auto handler = (*StatsHandlerRegistry::Get().Find(name))(config);
     ASSERT_TRUE(handler.ok()) << name << ": " << handler.status();
     for (const std::string& type : (*handler)->CustomEventTypes()) {
-      declared.push_back(name + " " + type);
+      declared.push_back(absl::StrCat(name, " ", type));
     }
   }
-  EXPECT_THAT(declared,
-              ElementsAre(
-                  "racing_best_lap statstracker.examples.racing.v1.LapCompleted",
-                  "racing statstracker.examples.racing.v1.LapCompleted"));
-  EXPECT_NE(google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
-                "statstracker.examples.racing.v1.LapCompleted"),
-            nullptr);
+  EXPECT_THAT(
+      declared,
+      ElementsAre(
+          "racing_best_lap statstracker.examples.racing.v1.LapCompleted",
+          "racing statstracker.examples.racing.v1.LapCompleted"));
+  EXPECT_NE(
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
+          "statstracker.examples.racing.v1.LapCompleted"),
+      nullptr);
 }
 
 TEST(Builtin, UnknownNamesAreNotFound) {

@@ -131,8 +131,8 @@ absl::Status AdminServiceImpl::DoPublish(
     absl::Status valid = ValidateEvent(event, *env_->catalog);
     if (valid.ok()) {
       const GameRuntime* game = env_->catalog->FindGame(event.game_id());
-      if (auto refusal = CheckAdmission(game->admission, event.game_id(),
-                                        event, received_at)) {
+      if (auto refusal = CheckAdmission(game->admission, event.game_id(), event,
+                                        received_at)) {
         valid = refusal->status;
       }
     }

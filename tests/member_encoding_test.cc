@@ -76,8 +76,7 @@ Member Decode(const std::string& m, bool has_secondary, bool higher_first) {
     std::memcpy(&out.secondary, &bits, sizeof bits);
     at = 8;
   }
-  out.micros = static_cast<int64_t>(BigEndian(m, at, 7)) -
-               (int64_t{1} << 55);
+  out.micros = static_cast<int64_t>(BigEndian(m, at, 7)) - (int64_t{1} << 55);
   out.player = m.substr(at + 7);
   return out;
 }
@@ -132,14 +131,13 @@ TEST(MemberEncoding, MembersTheWorkerWritesDecodeByTheHeaderAlone) {
     bool has_secondary;
     bool higher_first;
   };
-  for (const Board& board : {Board{"plain", false, false},
-                             Board{"up", true, true},
-                             Board{"down", true, false}}) {
+  for (const Board& board :
+       {Board{"plain", false, false}, Board{"up", true, true},
+        Board{"down", true, false}}) {
     // The key as the header spells it: st:{g}:lb:<board>:<period>.
-    auto zset = (*conn)->Command({"ZRANGE",
-                                  absl::StrCat("st:{decode}:lb:", board.id,
-                                               ":all"),
-                                  "0", "-1", "WITHSCORES"});
+    auto zset = (*conn)->Command(
+        {"ZRANGE", absl::StrCat("st:{decode}:lb:", board.id, ":all"), "0", "-1",
+         "WITHSCORES"});
     ASSERT_TRUE(zset.ok());
     ASSERT_EQ(zset->elements.size(), 4u) << board.id;
     // Ascending order is best first; higher-is-better scores are stored

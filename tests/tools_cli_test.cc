@@ -13,8 +13,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "gtest/gtest.h"
 #include "common/stream_partitions.h"
+#include "gtest/gtest.h"
 #include "proto/statstracker/v1/config.pb.h"
 #include "proto/statstracker/v1/events.pb.h"
 #include "tests/redis_server.h"
@@ -186,12 +186,17 @@ TEST_F(CliTest, DeadLettersFilterByGameAndReason) {
     event.set_event_id(absl::StrCat("d", i));
     event.set_game_id(i % 2 == 0 ? "racer" : "arcade");
     std::vector<std::string> xadd = {
-        "XADD",        "statstracker:events:dead",
-        "*",           "event",
+        "XADD",
+        "statstracker:events:dead",
+        "*",
+        "event",
         event.SerializeAsString(),
-        "reason",      "why",
-        "reason_code", i % 3 == 0 ? "unhandled_event_type" : "invalid",
-        "source_id",   "1700000000000-0"};
+        "reason",
+        "why",
+        "reason_code",
+        i % 3 == 0 ? "unhandled_event_type" : "invalid",
+        "source_id",
+        "1700000000000-0"};
     if (i % 5 != 0) xadd.insert(xadd.end(), {"game_id", event.game_id()});
     adds.push_back(xadd);
   }
@@ -204,9 +209,8 @@ TEST_F(CliTest, DeadLettersFilterByGameAndReason) {
       flags_);
   ASSERT_EQ(list.exit_code, 0) << list.output.substr(0, 500);
   size_t shown = 0;
-  for (size_t at = 0; (at = list.output.find("\"eventId\"", at)) !=
-                      std::string::npos;
-       ++at) {
+  for (size_t at = 0;
+       (at = list.output.find("\"eventId\"", at)) != std::string::npos; ++at) {
     ++shown;
   }
   EXPECT_EQ(shown, 200u);
@@ -224,21 +228,22 @@ TEST_F(CliTest, DeadLettersFilterByGameAndReason) {
   Result bare = RunCli("deadletter requeue " + flags_);
   EXPECT_EQ(bare.exit_code, 2) << bare.output;
 
-  Result moved = RunCli(
-      "deadletter requeue --game racer --reason unhandled_event_type " +
-      flags_);
+  Result moved =
+      RunCli("deadletter requeue --game racer --reason unhandled_event_type " +
+             flags_);
   ASSERT_EQ(moved.exit_code, 0) << moved.output.substr(0, 500);
   EXPECT_NE(moved.output.find("requeued 200 entries"), std::string::npos);
   auto len = conn_->Command({"XLEN", "statstracker:events"});
   auto dead_len = conn_->Command({"XLEN", "statstracker:events:dead"});
   EXPECT_EQ(len->integer, 200);
   EXPECT_EQ(dead_len->integer, 1000);
-  auto first = conn_->Command(
-      {"XRANGE", "statstracker:events", "-", "+", "COUNT", "1"});
+  auto first =
+      conn_->Command({"XRANGE", "statstracker:events", "-", "+", "COUNT", "1"});
   ASSERT_TRUE(first.ok());
   std::map<std::string, std::string> fields;
   const auto& kv = first->elements[0].elements[1].elements;
-  for (size_t i = 0; i + 1 < kv.size(); i += 2) fields[kv[i].str] = kv[i + 1].str;
+  for (size_t i = 0; i + 1 < kv.size(); i += 2)
+    fields[kv[i].str] = kv[i + 1].str;
   v1::GameEvent event;
   ASSERT_TRUE(event.ParseFromString(fields["event"]));
   EXPECT_EQ(event.event_id(), "d0");
@@ -296,9 +301,10 @@ TEST_F(CliTest, DeadLettersOfEveryPartition) {
   EXPECT_NE(plain.output.find("\"total\":0"), std::string::npos)
       << plain.output;
 
-  Result moved = RunCli("deadletter requeue --partitions 2 --reason "
-                        "unhandled_event_type " +
-                        flags_);
+  Result moved = RunCli(
+      "deadletter requeue --partitions 2 --reason "
+      "unhandled_event_type " +
+      flags_);
   ASSERT_EQ(moved.exit_code, 0) << moved.output;
   EXPECT_NE(moved.output.find("requeued 2 entries"), std::string::npos)
       << moved.output;
@@ -309,8 +315,8 @@ TEST_F(CliTest, DeadLettersOfEveryPartition) {
     ASSERT_TRUE(entries.ok());
     ASSERT_EQ(entries->elements.size(), 1u) << game;
     v1::GameEvent event;
-    ASSERT_TRUE(
-        event.ParseFromString(entries->elements[0].elements[1].elements[1].str));
+    ASSERT_TRUE(event.ParseFromString(
+        entries->elements[0].elements[1].elements[1].str));
     EXPECT_EQ(event.game_id(), game);
     auto dead = conn_->Command({"XLEN", PartitionDeadLetterKey(stream, p)});
     ASSERT_TRUE(dead.ok());

@@ -165,8 +165,8 @@ TEST_F(WorkerAdmissionTest, RefusedEventsAreDeadLetteredCompletely) {
       Score("epoch", "arcade", absl::UnixEpoch()),      // a Date sent as 0
       Score("future", "arcade", now + absl::Hours(1)),  // a clock ahead
       Score("ok", "arcade", now),
-      no_player,                               // invalid, game configured
-      Score("stray", "nosuch-7", now),         // a game not configured
+      no_player,                        // invalid, game configured
+      Score("stray", "nosuch-7", now),  // a game not configured
       Custom("emote", now, "type.googleapis.com/acme.v1.Emote"),  // ignored
       Custom("unknown", now, "type.googleapis.com/acme.Unknown"),
   });
@@ -186,8 +186,7 @@ TEST_F(WorkerAdmissionTest, RefusedEventsAreDeadLetteredCompletely) {
             "window of game 'arcade': "},
            {ids[1], "outside_admission_window", "arcade",
             "(at most 30d before and at most 5m after it was received"},
-           {ids[3], "invalid", "arcade",
-            "score_submitted.player_id: missing"},
+           {ids[3], "invalid", "arcade", "score_submitted.player_id: missing"},
            {ids[4], "unknown_game", "nosuch-7", "unknown game 'nosuch-7'"},
            {ids[6], "unhandled_event_type", "racer",
             "custom.type_url: no plugin of game 'racer' handles "
@@ -208,8 +207,8 @@ TEST_F(WorkerAdmissionTest, RefusedEventsAreDeadLetteredCompletely) {
     EXPECT_EQ(letter.at("first_failed_at"), letter.at("last_failed_at"));
     absl::Time failed;
     std::string error;
-    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full,
-                                letter.at("last_failed_at"), &failed, &error))
+    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, letter.at("last_failed_at"),
+                                &failed, &error))
         << letter.at("last_failed_at");
     EXPECT_GE(failed, before - absl::Milliseconds(1));
     EXPECT_LE(failed, after);
@@ -221,13 +220,14 @@ TEST_F(WorkerAdmissionTest, RefusedEventsAreDeadLetteredCompletely) {
   auto board = conn_->Command({"ZCARD", "st:{arcade}:lb:high:all"});
   ASSERT_TRUE(board.ok());
   EXPECT_EQ(board->integer, 1);
-  auto metrics = HttpGet(ReadyField((*worker)->ready_line(), "metrics"),
-                         "/metrics");
+  auto metrics =
+      HttpGet(ReadyField((*worker)->ready_line(), "metrics"), "/metrics");
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   const char* dead_total = "statstracker_worker_events_dead_lettered_total";
-  EXPECT_EQ(MetricSum(*metrics, dead_total,
-                      {"game=\"arcade\"", "reason=\"outside_admission_window\""}),
-            2);
+  EXPECT_EQ(
+      MetricSum(*metrics, dead_total,
+                {"game=\"arcade\"", "reason=\"outside_admission_window\""}),
+      2);
   EXPECT_EQ(MetricSum(*metrics, dead_total,
                       {"game=\"racer\"", "reason=\"unhandled_event_type\""}),
             1);
@@ -248,8 +248,8 @@ TEST_F(WorkerAdmissionTest, UnhandledTypeIsAppliedOnceAfterThePluginIsAdded) {
   // a minute before: in the window then, and still after a requeue today,
   // since a requeued entry keeps its first arrival time.
   const absl::Time long_ago = now - absl::Hours(24 * 35);
-  v1::GameEvent old_lap = Lap("lap-old", long_ago - absl::Minutes(1), "ann",
-                              81234);
+  v1::GameEvent old_lap =
+      Lap("lap-old", long_ago - absl::Minutes(1), "ann", 81234);
   auto old_id = conn_->CommandOk(
       {"XADD", kStream, absl::StrCat(absl::ToUnixMillis(long_ago), "-0"),
        "event", old_lap.SerializeAsString()});
@@ -270,9 +270,10 @@ TEST_F(WorkerAdmissionTest, UnhandledTypeIsAppliedOnceAfterThePluginIsAdded) {
   CommandResult list =
       Cli("deadletter list --game racer --reason unhandled_event_type");
   ASSERT_EQ(list.exit_code, 0) << list.output;
-  EXPECT_TRUE(absl::StrContains(list.output, "3 shown (--game racer --reason "
-                                             "unhandled_event_type) of 4 "
-                                             "entries"))
+  EXPECT_TRUE(absl::StrContains(list.output,
+                                "3 shown (--game racer --reason "
+                                "unhandled_event_type) of 4 "
+                                "entries"))
       << list.output;
   auto first = ReadDeadLetters(conn_.get());
   ASSERT_TRUE(first.ok());
@@ -317,8 +318,7 @@ TEST_F(WorkerAdmissionTest, UnhandledTypeIsAppliedOnceAfterThePluginIsAdded) {
   EXPECT_EQ(unknown->at("requeues"), "1");
   EXPECT_EQ(unknown->at("first_failed_at"), first_failed);
   EXPECT_NE(unknown->at("last_failed_at"), first_failed);
-  EXPECT_EQ(unknown->at("received_at"),
-            first->at(ids[1]).at("received_at"));
+  EXPECT_EQ(unknown->at("received_at"), first->at(ids[1]).at("received_at"));
 
   // Applied once: a producer retry of a requeued lap changes nothing.
   Add({new_lap});
@@ -348,8 +348,8 @@ TEST_F(WorkerAdmissionTest, PublishEventsRefusesWhatTheWorkerWouldNot) {
     context.AddMetadata("authorization", absl::StrCat("Bearer ", kApiKey));
     return admin->PublishEvents(&context, request, &response);
   };
-  grpc::Status old = publish(
-      {Score("ok", "arcade", now), Score("epoch", "arcade", absl::UnixEpoch())});
+  grpc::Status old = publish({Score("ok", "arcade", now),
+                              Score("epoch", "arcade", absl::UnixEpoch())});
   EXPECT_EQ(old.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(absl::StartsWith(
       old.error_message(),

@@ -41,7 +41,7 @@ v1::GameEvent Submission(const std::string& id, const std::string& player) {
 
 class WorkerLifecycleTest : public ::testing::Test {
  protected:
-  void Start(RedisServer::Options options = RedisServer::Options()) {
+  void Start(const RedisServer::Options& options = RedisServer::Options()) {
     ASSERT_TRUE(HaveBinary("worker/worker"));
     auto redis = RedisServer::Start(options);
     ASSERT_TRUE(redis.ok()) << redis.status();
@@ -68,8 +68,9 @@ class WorkerLifecycleTest : public ::testing::Test {
     ASSERT_TRUE(
         conn_->CommandOk({"XGROUP", "CREATE", kStream, kGroup, "0", "MKSTREAM"})
             .ok());
-    auto blocker = conn_->CommandOk({"XADD", kStream, "*", "event",
-                                     Submission("e0", "p0").SerializeAsString()});
+    auto blocker =
+        conn_->CommandOk({"XADD", kStream, "*", "event",
+                          Submission("e0", "p0").SerializeAsString()});
     ASSERT_TRUE(blocker.ok());
     blocker_ = blocker->str;
     ASSERT_TRUE(conn_
@@ -89,8 +90,8 @@ class WorkerLifecycleTest : public ::testing::Test {
   // id -> delivery count of the entries pending on `consumer`.
   std::map<std::string, int64_t> Deliveries(const std::string& consumer) {
     std::map<std::string, int64_t> out;
-    auto reply =
-        conn_->Command({"XPENDING", kStream, kGroup, "-", "+", "100", consumer});
+    auto reply = conn_->Command(
+        {"XPENDING", kStream, kGroup, "-", "+", "100", consumer});
     if (!reply.ok()) return out;
     for (const RedisReply& row : reply->elements) {
       if (row.elements.size() >= 4) {
@@ -151,8 +152,8 @@ TEST_F(WorkerLifecycleTest, RestartsWhileEntriesAreHeldBackDoNotCount) {
   // The other consumer's entry comes to this worker: it applies that one
   // first, then the held ones; nothing is dead-lettered.
   ASSERT_TRUE(conn_
-                  ->CommandOk({"XCLAIM", kStream, kGroup, "held", "0",
-                               blocker_, "RETRYCOUNT", "1"})
+                  ->CommandOk({"XCLAIM", kStream, kGroup, "held", "0", blocker_,
+                               "RETRYCOUNT", "1"})
                   .ok());
   ASSERT_TRUE(WaitDrained(conn_.get(), absl::Seconds(30)).ok())
       << (*worker)->Output();
@@ -197,8 +198,8 @@ TEST_F(WorkerLifecycleTest, ReconnectsWhileEntriesAreHeldBackDoNotCount) {
         << "outage " << outage << ": " << Describe("held");
   }
   ASSERT_TRUE(conn_
-                  ->CommandOk({"XCLAIM", kStream, kGroup, "held", "0",
-                               blocker_, "RETRYCOUNT", "1"})
+                  ->CommandOk({"XCLAIM", kStream, kGroup, "held", "0", blocker_,
+                               "RETRYCOUNT", "1"})
                   .ok());
   ASSERT_TRUE(WaitDrained(conn_.get(), absl::Seconds(30)).ok())
       << (*worker)->Output();

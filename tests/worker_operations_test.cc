@@ -42,7 +42,7 @@ StreamItem Item(const v1::GameEvent& e) {
 
 class WorkerOperationsTest : public ::testing::Test {
  protected:
-  void Start(RedisServer::Options options = RedisServer::Options()) {
+  void Start(const RedisServer::Options& options = RedisServer::Options()) {
     ASSERT_TRUE(HaveBinary("worker/worker")) << "worker/worker not in runfiles";
     auto redis = RedisServer::Start(options);
     ASSERT_TRUE(redis.ok()) << redis.status();

@@ -126,8 +126,8 @@ int Run() {
   // Ready means ready: only once Redis answered, its layout is ours and the
   // group exists on every partition (Worker::Run calls back).
   Log(LogLevel::kInfo, "waiting for redis",
-      {{"redis", absl::StrCat(config->redis().host(), ":",
-                              config->redis().port())},
+      {{"redis",
+        absl::StrCat(config->redis().host(), ":", config->redis().port())},
        {"partitions", absl::StrCat(PartitionCount(config->stream()))},
        {"metrics", metrics_address}});
   auto on_ready = [&] {

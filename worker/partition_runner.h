@@ -33,14 +33,13 @@ class PartitionRunner {
 
   // Consumes until `stop` or `halt` becomes true, then finishes and commits
   // the entries in hand (giving up after worker.stop_grace on entries that
-  // must wait for another worker) and returns OK. FAILED_PRECONDITION at once if
-  // Redis holds data of another storage layout. `on_connected` (if set) is
+  // must wait for another worker) and returns OK. FAILED_PRECONDITION at once
+  // if Redis holds data of another storage layout. `on_connected` (if set) is
   // called once, after the first connection that passed the layout check
   // and has the consumer group. While Redis is unreachable it retries with
   // backoff (worker.reconnect_backoff_*); `stop`/`halt` end a backoff wait
   // within kStopPoll.
-  absl::Status Run(const std::atomic<bool>& stop,
-                   const std::atomic<bool>& halt,
+  absl::Status Run(const std::atomic<bool>& stop, const std::atomic<bool>& halt,
                    const std::function<void()>& on_connected = nullptr);
 
   // How often a backoff wait looks at `stop` and `halt`.

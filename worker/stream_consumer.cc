@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/admission.h"
 #include "common/event_validation.h"
@@ -149,9 +149,8 @@ int StreamConsumer::AddEntries(const RedisReply& entries, bool fresh) {
     entry.id = *id;
     entry.id_text = e.elements[0].str;
     entry.deliveries_known = fresh;
-    entry.received_at =
-        absl::FromUnixMillis(static_cast<int64_t>(std::min<uint64_t>(
-            id->ms, std::numeric_limits<int64_t>::max())));
+    entry.received_at = absl::FromUnixMillis(static_cast<int64_t>(
+        std::min<uint64_t>(id->ms, std::numeric_limits<int64_t>::max())));
     if (e.elements.size() > 1 && IsArray(e.elements[1])) {
       const auto& fields = e.elements[1].elements;
       for (size_t i = 0; i + 1 < fields.size(); i += 2) {
@@ -357,15 +356,19 @@ absl::Status StreamConsumer::DeadLetter(RedisConnection* conn,
     const StreamEntry& e = *letter.entry;
     if (e.deliveries >= 0) {
       std::vector<std::string> xadd = {
-          "XADD",      dead_key_,
-          "*",         "event",
-          e.bytes,     "reason",
+          "XADD",
+          dead_key_,
+          "*",
+          "event",
+          e.bytes,
+          "reason",
           letter.reason,
           "reason_code",
           letter.category,
           "deliveries",
           absl::StrCat(std::max<int64_t>(e.deliveries, 1)),
-          "source_id", e.id_text};
+          "source_id",
+          e.id_text};
       if (!e.game_id.empty()) {
         xadd.insert(xadd.end(), {"game_id", e.game_id});
       }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "common/redis_slots.h"
 #include "statstracker/v1/events.pb.h"
 
 namespace statstracker {
@@ -50,8 +51,8 @@ absl::StatusOr<std::vector<DeadLetter>> Page(RedisConnection* conn,
                                              absl::string_view event_field,
                                              const std::string& start,
                                              const std::string& end) {
-  auto reply = conn->Command(
-      {"XRANGE", key, start, end, "COUNT", absl::StrCat(kPage)});
+  auto reply =
+      conn->Command({"XRANGE", key, start, end, "COUNT", absl::StrCat(kPage)});
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) return ReplyError("XRANGE", *reply);
   return ParseLetters(key, event_field, *reply);
@@ -98,8 +99,8 @@ std::string DeadLetterFilter::Describe() const {
 
 absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(
     RedisConnection* conn, const std::vector<std::string>& keys,
-    absl::string_view event_field, const DeadLetterFilter& filter,
-    size_t limit, int64_t* total) {
+    absl::string_view event_field, const DeadLetterFilter& filter, size_t limit,
+    int64_t* total) {
   std::vector<DeadLetter> out;
   *total = 0;
   for (const std::string& key : keys) {
@@ -144,10 +145,9 @@ absl::StatusOr<std::vector<DeadLetter>> FindDeadLetters(
       }
     }
     if (!found) {
-      return absl::NotFoundError(
-          absl::StrCat("id '", id.substr(0, 64), "': not in ",
-                       absl::StrJoin(keys, ", "),
-                       "; see `stats deadletter list`"));
+      return absl::NotFoundError(absl::StrCat(
+          "id '", id.substr(0, 64), "': not in ", absl::StrJoin(keys, ", "),
+          "; see `stats deadletter list`"));
     }
   }
   return out;
@@ -186,8 +186,8 @@ absl::StatusOr<std::string> Requeue(RedisConnection* conn,
   const std::string* raw = letter.Field(event_field);
   if (raw == nullptr) {
     return absl::FailedPreconditionError(
-        absl::StrCat("dead letter ", letter.id, " has no field '",
-                     event_field, "' (--field) to requeue"));
+        absl::StrCat("dead letter ", letter.id, " has no field '", event_field,
+                     "' (--field) to requeue"));
   }
   std::vector<std::string> xadd = {"XADD", std::string(stream), "*",
                                    std::string(event_field), *raw};
@@ -222,6 +222,19 @@ absl::StatusOr<std::string> Requeue(RedisConnection* conn,
   }
   xadd.insert(xadd.end(), {"requeues", absl::StrCat(requeues + 1),
                            "requeued_from", letter.id});
+  if (conn->cluster() && KeySlot(stream) != KeySlot(letter.key)) {
+    // Two slots (an unpartitioned stream on Redis Cluster): no transaction
+    // spans them. Add first, then delete: a crash in between leaves the
+    // letter requeued and still listed, never lost; the event's producer
+    // sequence or event_id makes a second requeue count once.
+    auto added = conn->Command(xadd);
+    if (!added.ok()) return added.status();
+    if (added->is_error()) return ReplyError("XADD (requeue)", *added);
+    auto deleted = conn->Command({"XDEL", letter.key, letter.id});
+    if (!deleted.ok()) return deleted.status();
+    if (deleted->is_error()) return ReplyError("XDEL (requeue)", *deleted);
+    return added->str;
+  }
   auto replies = conn->Pipeline(
       {{"MULTI"}, std::move(xadd), {"XDEL", letter.key, letter.id}, {"EXEC"}});
   if (!replies.ok()) return replies.status();

@@ -49,8 +49,8 @@ struct DeadLetterFilter {
 // `event_field` is the field holding the event (to find its game).
 absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(
     RedisConnection* conn, const std::vector<std::string>& keys,
-    absl::string_view event_field, const DeadLetterFilter& filter,
-    size_t limit, int64_t* total);
+    absl::string_view event_field, const DeadLetterFilter& filter, size_t limit,
+    int64_t* total);
 
 // The letters with these ids, looked up in every key. NOT_FOUND naming the
 // first id in none of them; INVALID_ARGUMENT for a malformed id.
@@ -72,7 +72,8 @@ absl::Status ForEachDeadLetter(
 // event first entered a stream, so its admission window stays the same;
 // first_failed_at; requeues + 1; requeued_from), and XDEL from its
 // dead-letter stream, in one MULTI/EXEC, so a letter is never lost or
-// doubled if the CLI dies half way. Returns the new stream id.
+// doubled if the CLI dies half way (on Redis Cluster with `stream` in
+// another slot: XADD, then XDEL). Returns the new stream id.
 // FAILED_PRECONDITION when the letter holds no event bytes.
 absl::StatusOr<std::string> Requeue(RedisConnection* conn,
                                     const DeadLetter& letter,

@@ -698,9 +698,9 @@ absl::Status DeadLetterList(RedisConnection* conn) {
     rows.push_back({e.id, e.game_id.empty() ? "?" : e.game_id, event_id,
                     e.ReasonCode(), deliveries, last_failed, reason});
   }
-  std::cout << FormatTable({"ID", "GAME", "EVENT", "CODE", "DELIVERIES",
-                            "LAST FAILED", "REASON"},
-                           rows);
+  std::cout << FormatTable(
+      {"ID", "GAME", "EVENT", "CODE", "DELIVERIES", "LAST FAILED", "REASON"},
+      rows);
   std::cout << (filter.empty() ? ""
                                : absl::StrCat(letters->size(), " shown (",
                                               filter.Describe(), ") of "))
@@ -717,8 +717,8 @@ absl::Status DeadLetterRequeue(RedisConnection* conn,
   const std::vector<std::string> keys = DeadLetterKeys();
   const std::string field = absl::GetFlag(FLAGS_field);
   const DeadLetterFilter filter = FilterFromFlags();
-  const bool all = ids_or_all.empty() ||
-                   (ids_or_all.size() == 1 && ids_or_all[0] == "all");
+  const bool all =
+      ids_or_all.empty() || (ids_or_all.size() == 1 && ids_or_all[0] == "all");
   if (all && ids_or_all.empty() && filter.empty()) {
     return absl::InvalidArgumentError(
         "usage: stats deadletter requeue ID...|all [--game G] [--reason R]");
