@@ -587,7 +587,12 @@ absl::StatusOr<std::vector<RedisReply>> RedisConnection::OnEveryMaster(
   std::vector<RedisReply> out;
   for (const SlotMap::Shard& shard : slots_.shards()) {
     auto node = NodeAt(shard.master);
-    if (!node.ok()) return node.status();
+    if (!node.ok()) {
+      // A master that is gone: learn the map again (a replica may have
+      // taken over), so the next call asks the new master.
+      (void)LoadSlots();
+      return node.status();
+    }
     auto replies = (*node)->Send({args});
     if (!replies.ok()) {
       NodeFailed(shard.master.ToString());

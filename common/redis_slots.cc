@@ -118,6 +118,20 @@ std::vector<absl::string_view> CommandKeys(
     }
     return keys;
   }
+  if (name == "migrate") {
+    // MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH ...]
+    // [KEYS key ...]: the one key, or those after KEYS.
+    if (n > 3 && !args[3].empty()) {
+      keys.push_back(args[3]);
+      return keys;
+    }
+    for (int i = 6; i < n; ++i) {
+      if (absl::AsciiStrToLower(args[i]) != "keys") continue;
+      for (int k = i + 1; k < n; ++k) keys.push_back(args[k]);
+      break;
+    }
+    return keys;
+  }
   auto spec = KeySpecs().find(name);
   KeySpec s = spec == KeySpecs().end() ? KeySpec{1, 1, 1} : spec->second;
   const int last = s.last < 0 ? n + s.last : s.last;

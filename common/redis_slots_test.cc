@@ -35,6 +35,11 @@ TEST(RedisSlots, CommandKeys) {
                          "BLOCK", "5", "STREAMS", "s1", "s2", ">", ">"}),
             (V{"s1", "s2"}));
   EXPECT_EQ(CommandKeys({"XINFO", "GROUPS", "s"}), V{"s"});
+  // MIGRATE's key is its fourth argument, or the list after KEYS.
+  EXPECT_EQ(CommandKeys({"MIGRATE", "h", "6379", "k", "0", "5000"}), V{"k"});
+  EXPECT_EQ(CommandKeys({"MIGRATE", "h", "6379", "", "0", "5000", "REPLACE",
+                         "KEYS", "a{t}", "b{t}"}),
+            (V{"a{t}", "b{t}"}));
   EXPECT_EQ(CommandKeys({"XGROUP", "CREATE", "s", "g", "0", "MKSTREAM"}),
             V{"s"});
   EXPECT_EQ(CommandKeys({"MEMORY", "USAGE", "k"}), V{"k"});
