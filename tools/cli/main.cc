@@ -56,7 +56,8 @@ ABSL_FLAG(std::string, dead_letter, "statstracker:events:dead",
           "dead-letter stream key");
 ABSL_FLAG(int, partitions, 1,
           "stream.partitions of the deployment: publish puts each event on "
-          "its game's partition; stream-key, lag use them all");
+          "its game's partition; stream-key, lag and deadletter use them "
+          "all");
 ABSL_FLAG(std::string, producer_id, "",
           "publish: producer id set on events without one (default "
           "stats-cli-<host>-<pid>); with --producer_epoch, publishing the "
@@ -107,9 +108,11 @@ queries (gRPC, --server, default 127.0.0.1:50051)
   stats GAME PLAYER [PLAYER...]  player stats (one player, or a batch)
 operations (Redis, --redis_host/--redis_port)
   deadletter list                dead-lettered entries with reasons (--limit,
-                                 --game, --reason CODE)
-  deadletter requeue ID...|all   move entries back to the event stream; `all`
-                                 (or no ids) with --game/--reason: those
+                                 --game, --reason CODE; every partition's
+                                 dead letters with --partitions)
+  deadletter requeue ID...|all   move entries back to their partition's event
+                                 stream; `all` (or no ids) with
+                                 --game/--reason: those
   lag                            consumer group lag, pending and consumers
   stream-key GAME                the stream a game's events go to (--partitions)
   migrate --config FILE          convert data of an older storage layout in
