@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/admission.h"
 #include "common/game_catalog.h"
 #include "common/history_point.h"
 #include "common/logging.h"
@@ -219,6 +220,45 @@ absl::Status ValidateBoard(const v1::LeaderboardConfig& board) {
   return absl::OkStatus();
 }
 
+// games[].admission: bounds >= 0 (0 = none); ignored custom types are type
+// URLs or message names, each once.
+absl::Status ValidateAdmission(const v1::AdmissionConfig& admission) {
+  if (absl::Status s =
+          CheckNonNegative("admission.max_age", admission.max_age());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckNonNegative("admission.max_future_skew",
+                                        admission.max_future_skew());
+      !s.ok()) {
+    return s;
+  }
+  absl::flat_hash_map<std::string, int> seen;
+  for (int i = 0; i < admission.ignored_custom_types_size(); ++i) {
+    const std::string& type = admission.ignored_custom_types(i);
+    const std::string field =
+        absl::StrCat("admission.ignored_custom_types[", i, "]");
+    bool printable = !type.empty() && type.size() <= 512;
+    for (char c : type) printable = printable && c > 0x20 && c < 0x7f;
+    const std::string name(CustomTypeName(type));
+    if (!printable || name.empty()) {
+      return Invalid(field,
+                     absl::StrCat("\"", type.substr(0, 100),
+                                  "\" is not a type URL or message name; use "
+                                  "e.g. \"type.googleapis.com/acme.v1.Emote\" "
+                                  "or \"acme.v1.Emote\""));
+    }
+    auto [it, inserted] = seen.emplace(name, i);
+    if (!inserted) {
+      return Invalid(field, absl::StrCat("\"", type,
+                                         "\" names the same type "
+                                         "as ignored_custom_types[",
+                                         it->second, "]; remove one"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WithPrefix(absl::string_view prefix, const absl::Status& status) {
   if (status.ok()) return status;
   return absl::Status(status.code(),
@@ -258,6 +298,13 @@ void ApplyDefaults(v1::StatsTrackerConfig* config) {
   if (!worker->has_trim_interval()) {
     SetDuration(worker->mutable_trim_interval(), 1);
   }
+  if (!worker->has_reconnect_backoff_initial()) {
+    SetDuration(worker->mutable_reconnect_backoff_initial(), 0, 100000000);
+  }
+  if (!worker->has_reconnect_backoff_max()) {
+    SetDuration(worker->mutable_reconnect_backoff_max(), 5);
+  }
+  if (!worker->has_stop_grace()) SetDuration(worker->mutable_stop_grace(), 5);
   if (worker->metrics_address().empty()) {
     worker->set_metrics_address("127.0.0.1:9464");
   }
@@ -388,6 +435,30 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
           CheckPositive("worker.trim_interval", worker.trim_interval());
       !s.ok()) {
     return s;
+  }
+  if (absl::Status s = CheckPositive("worker.reconnect_backoff_initial",
+                                     worker.reconnect_backoff_initial());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckPositive("worker.reconnect_backoff_max",
+                                     worker.reconnect_backoff_max());
+      !s.ok()) {
+    return s;
+  }
+  if (worker.stop_grace().seconds() < 0 || worker.stop_grace().nanos() < 0) {
+    return Invalid(
+        "worker.stop_grace",
+        absl::StrCat("must be >= 0, got ", DurationText(worker.stop_grace()),
+                     "; e.g. { seconds: 5 }"));
+  }
+  if (ToAbsl(worker.reconnect_backoff_initial()) >
+      ToAbsl(worker.reconnect_backoff_max())) {
+    return Invalid(
+        "worker.reconnect_backoff_initial",
+        absl::StrCat("must be at most worker.reconnect_backoff_max (",
+                     DurationText(worker.reconnect_backoff_max()), "), got ",
+                     DurationText(worker.reconnect_backoff_initial())));
   }
   if (absl::Status s = CheckAddress("worker.metrics_address",
                                     worker.metrics_address(), true);
@@ -523,6 +594,9 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
                          game.game_id(),
                          "\"); ids must be unique within a game, rename one"));
       }
+    }
+    if (absl::Status s = ValidateAdmission(game.admission()); !s.ok()) {
+      return WithPrefix(where, s);
     }
     for (int h = 0; h < game.stats_size(); ++h) {
       if (game.stats(h).handler().empty()) {

@@ -46,12 +46,14 @@ absl::StatusOr<v1::StatsTrackerConfig> ParseConfigText(
 
 // Fills every unset field that config.proto documents a default for
 // (redis host/port/timeout, stream names, worker and server settings, ...).
-// Idempotent.
+// Idempotent. A game's admission defaults depend on its boards and are
+// applied where they are read (AdmissionPolicyFor, common/admission.h).
 void ApplyDefaults(v1::StatsTrackerConfig* config);
 
 // Checks the non-plugin parts of a config with defaults applied: ranges of
 // worker/server settings, game and board ids (format, duplicates), periods
 // (time zone, anchor date, season bounds and overlaps), secondary scores,
+// admission (bounds >= 0, ignored custom types well-formed and distinct),
 // API key length. Plugin names and parameters are checked by
 // GameCatalog::Build. Messages do not carry the file name (callers add it).
 absl::Status ValidateConfig(const v1::StatsTrackerConfig& config);

@@ -109,6 +109,9 @@ TEST_F(ConfigLoaderTest, AppliesDocumentedDefaults) {
   EXPECT_EQ(config->worker().dedup_window().seconds(), 3600);
   EXPECT_EQ(config->worker().producer_expiry().seconds(), 30 * 86400);
   EXPECT_EQ(config->worker().trim_interval().seconds(), 1);
+  EXPECT_EQ(config->worker().reconnect_backoff_initial().nanos(), 100000000);
+  EXPECT_EQ(config->worker().reconnect_backoff_max().seconds(), 5);
+  EXPECT_EQ(config->worker().stop_grace().seconds(), 5);
   EXPECT_EQ(config->worker().metrics_address(), "127.0.0.1:9464");
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
@@ -220,6 +223,15 @@ INSTANTIATE_TEST_SUITE_P(
                 "use another key, e.g. \"s:dead\""},
         Mistake{"batch_size", "worker { batch_size: 10001 }",
                 "worker.batch_size: must be 1 to 10000, got 10001"},
+        Mistake{"backoff_initial_over_max",
+                "worker { reconnect_backoff_initial { seconds: 10 } "
+                "reconnect_backoff_max { seconds: 2 } }",
+                "worker.reconnect_backoff_initial: must be at most "
+                "worker.reconnect_backoff_max (2s), got 10s"},
+        Mistake{"stop_grace_negative", "worker { stop_grace { seconds: -1 } }",
+                "worker.stop_grace: must be >= 0, got -1s"},
+        Mistake{"backoff_max_zero", "worker { reconnect_backoff_max {} }",
+                "worker.reconnect_backoff_max: must be > 0"},
         Mistake{"block_zero", "worker { block {} }",
                 "worker.block: must be > 0, got 0"},
         Mistake{"claim_idle", "worker { claim_idle {} }",
@@ -347,6 +359,32 @@ INSTANTIATE_TEST_SUITE_P(
                 "games { game_id: \"a\" stats { handler: \"declarativ\" } }",
                 "games[0] \"a\": stats[0]: handler: unknown stats handler "
                 "\"declarativ\"; registered stats handlers: "},
+        Mistake{"negative_max_age",
+                "games { game_id: \"a\" admission { max_age { seconds: -1 } "
+                "} }",
+                "games[0] \"a\": admission.max_age: must be >= 0, got -1s"},
+        Mistake{"negative_skew",
+                "games { game_id: \"a\" admission { max_future_skew { "
+                "seconds: -5 } } }",
+                "games[0] \"a\": admission.max_future_skew: must be >= 0"},
+        Mistake{"ignored_type_with_space",
+                "games { game_id: \"a\" admission { ignored_custom_types: "
+                "\"acme Emote\" } }",
+                "games[0] \"a\": admission.ignored_custom_types[0]: \"acme "
+                "Emote\" is not a type URL or message name; use e.g. "
+                "\"type.googleapis.com/acme.v1.Emote\" or \"acme.v1.Emote\""},
+        Mistake{"ignored_type_empty_name",
+                "games { game_id: \"a\" admission { ignored_custom_types: "
+                "\"type.googleapis.com/\" } }",
+                "games[0] \"a\": admission.ignored_custom_types[0]: "
+                "\"type.googleapis.com/\" is not a type URL or message name"},
+        Mistake{"ignored_type_twice",
+                "games { game_id: \"a\" admission { ignored_custom_types: "
+                "\"acme.v1.Emote\" ignored_custom_types: "
+                "\"type.googleapis.com/acme.v1.Emote\" } }",
+                "games[0] \"a\": admission.ignored_custom_types[1]: "
+                "\"type.googleapis.com/acme.v1.Emote\" names the same type "
+                "as ignored_custom_types[0]; remove one"},
         Mistake{"duplicate_stat",
                 "games { game_id: \"a\" stats { handler: \"played\" } stats { "
                 "handler: \"played\" } }",

@@ -28,20 +28,6 @@ absl::Status Invalid(absl::string_view field, absl::string_view problem) {
 // Client values in messages: bounded and escaped (common/field_error.h).
 std::string Shown(absl::string_view value) { return ShownValue(value); }
 
-bool IsValidGameId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  if (!(absl::ascii_islower(id[0]) || absl::ascii_isdigit(id[0]))) {
-    return false;
-  }
-  for (char c : id) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' ||
-          c == '-')) {
-      return false;
-    }
-  }
-  return true;
-}
-
 absl::Status CheckPlayerId(absl::string_view field, absl::string_view id) {
   if (id.empty()) {
     return Invalid(field, "missing; every player needs an id");
@@ -177,6 +163,20 @@ absl::Status CheckProducer(const v1::GameEvent& event) {
 }
 
 }  // namespace
+
+bool IsValidGameId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  if (!(absl::ascii_islower(id[0]) || absl::ascii_isdigit(id[0]))) {
+    return false;
+  }
+  for (char c : id) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' ||
+          c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
 
 absl::Status ValidateEventShape(const v1::GameEvent& event) {
   if (absl::Status s =

@@ -3,12 +3,19 @@
 
 // Checks a GameEvent against the rules in events.proto before it is appended
 // (server PublishEvents, CLI) or applied (worker; failures are dead-lettered).
+// What a game admits beyond these rules (the occurred_at window, custom
+// types) is common/admission.h.
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "common/game_catalog.h"
 #include "statstracker/v1/events.pb.h"
 
 namespace statstracker {
+
+// Whether `id` has the form of a game (or leaderboard) id: 1 to 64
+// characters of [a-z0-9_-], starting with a letter or digit.
+bool IsValidGameId(absl::string_view id);
 
 // The envelope and payload rules of events.proto that need no config:
 // event_id, game_id format, occurred_at set and valid, exactly one payload,

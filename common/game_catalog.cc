@@ -15,6 +15,10 @@ const BoardRuntime* GameRuntime::FindBoard(
   return nullptr;
 }
 
+bool GameRuntime::HandlesCustomType(absl::string_view type) const {
+  return admission.handled_custom_types.contains(CustomTypeName(type));
+}
+
 absl::StatusOr<std::unique_ptr<GameCatalog>> GameCatalog::Build(
     const v1::StatsTrackerConfig& config) {
   std::unique_ptr<GameCatalog> catalog(new GameCatalog());
@@ -29,6 +33,7 @@ absl::StatusOr<std::unique_ptr<GameCatalog>> GameCatalog::Build(
     }
     auto runtime = std::make_unique<GameRuntime>();
     runtime->config = game;
+    runtime->admission = AdmissionPolicyFor(game);
 
     for (int b = 0; b < game.leaderboards_size(); ++b) {
       const v1::LeaderboardConfig& board = game.leaderboards(b);
@@ -63,6 +68,9 @@ absl::StatusOr<std::unique_ptr<GameCatalog>> GameCatalog::Build(
             where, ": period.soft_reset: scorer \"", board.scorer(),
             "\" has no initial rating to move toward; soft_reset works with "
             "rating scorers (elo, glicko2, trueskill), remove it here"));
+      }
+      for (std::string& type : (*scorer)->CustomEventTypes()) {
+        runtime->admission.handled_custom_types.insert(std::move(type));
       }
       runtime->boards.push_back(BoardRuntime{board, *std::move(scorer)});
     }
@@ -101,7 +109,21 @@ absl::StatusOr<std::unique_ptr<GameCatalog>> GameCatalog::Build(
         }
         runtime->stats.push_back(spec);
       }
+      for (std::string& type : (*handler)->CustomEventTypes()) {
+        runtime->admission.handled_custom_types.insert(std::move(type));
+      }
       runtime->handlers.push_back(*std::move(handler));
+    }
+    // Ignoring a type a plugin acts on would leave it unclear which wins.
+    const auto& ignored = game.admission().ignored_custom_types();
+    for (int i = 0; i < ignored.size(); ++i) {
+      if (runtime->HandlesCustomType(ignored[i])) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(game_where, ": admission.ignored_custom_types[", i,
+                         "]: \"", ignored[i],
+                         "\" is handled by a plugin of the game; remove it "
+                         "from the list (or the plugin from the game)"));
+      }
     }
 
     catalog->by_id_[game.game_id()] = runtime.get();
@@ -113,6 +135,12 @@ absl::StatusOr<std::unique_ptr<GameCatalog>> GameCatalog::Build(
 const GameRuntime* GameCatalog::FindGame(absl::string_view game_id) const {
   auto it = by_id_.find(game_id);
   return it == by_id_.end() ? nullptr : it->second;
+}
+
+bool GameCatalog::HandlesCustomType(absl::string_view game_id,
+                                    absl::string_view type) const {
+  const GameRuntime* game = FindGame(game_id);
+  return game != nullptr && game->HandlesCustomType(type);
 }
 
 std::vector<std::string> GameCatalog::GameIds() const {

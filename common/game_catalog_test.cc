@@ -13,10 +13,15 @@
 namespace statstracker {
 namespace {
 
-// A scorer that remembers which board built it.
+// A scorer that remembers which board built it; on a board named "lap*"
+// it reads custom payloads of type acme.v1.Lap.
 class FakeScorer : public Scorer {
  public:
   explicit FakeScorer(std::string board) : board_(std::move(board)) {}
+  std::vector<std::string> CustomEventTypes() const override {
+    if (absl::StartsWith(board_, "lap")) return {"acme.v1.Lap"};
+    return {};
+  }
   std::vector<std::string> PlayersToRead(const v1::GameEvent&) const override {
     return {};
   }
@@ -169,6 +174,33 @@ TEST_F(GameCatalogTest, BuildsBoardsHandlersAndStats) {
   EXPECT_EQ((*catalog)->FindGame("go"), nullptr);
 }
 
+TEST_F(GameCatalogTest, KnowsWhichCustomTypesEachGameHandles) {
+  auto catalog = GameCatalog::Build(Parse(R"(
+    games {
+      game_id: "racer"
+      leaderboards { leaderboard_id: "laps" scorer: "fake_scorer" }
+      leaderboards { leaderboard_id: "other" scorer: "other_scorer" }
+      admission {
+        ignored_custom_types: "type.googleapis.com/acme.v1.Emote"
+        max_age { seconds: 3600 }
+      }
+    }
+    games { game_id: "chess" leaderboards { leaderboard_id: "elo" scorer: "fake_scorer" } })"));
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  EXPECT_TRUE((*catalog)->HandlesCustomType("racer",
+                                            "type.googleapis.com/acme.v1.Lap"));
+  EXPECT_TRUE((*catalog)->HandlesCustomType("racer", "acme.v1.Lap"));
+  // Ignored is not handled; other games and unknown games handle nothing.
+  EXPECT_FALSE((*catalog)->HandlesCustomType("racer", "acme.v1.Emote"));
+  EXPECT_FALSE((*catalog)->HandlesCustomType("chess", "acme.v1.Lap"));
+  EXPECT_FALSE((*catalog)->HandlesCustomType("go", "acme.v1.Lap"));
+  const GameRuntime* racer = (*catalog)->FindGame("racer");
+  EXPECT_TRUE(racer->admission.ignored_custom_types.contains("acme.v1.Emote"));
+  EXPECT_EQ(racer->admission.max_age, absl::Hours(1));
+  EXPECT_EQ(racer->admission.max_future_skew, kDefaultMaxFutureSkew);
+  EXPECT_EQ((*catalog)->FindGame("chess")->admission.max_age, kDefaultMaxAge);
+}
+
 TEST_F(GameCatalogTest, EmptyConfigHasNoGames) {
   auto catalog = GameCatalog::Build(v1::StatsTrackerConfig());
   ASSERT_TRUE(catalog.ok());
@@ -180,6 +212,16 @@ void ExpectError(const std::string& text, const std::string& expected) {
   ASSERT_FALSE(catalog.ok()) << text;
   EXPECT_EQ(catalog.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(catalog.status().message(), expected);
+}
+
+TEST_F(GameCatalogTest, IgnoringAHandledTypeIsAnError) {
+  ExpectError(R"(games { game_id: "racer"
+      leaderboards { leaderboard_id: "laps" scorer: "fake_scorer" }
+      admission { ignored_custom_types: "x" ignored_custom_types: "type.googleapis.com/acme.v1.Lap" } })",
+              "games[0] \"racer\": admission.ignored_custom_types[1]: "
+              "\"type.googleapis.com/acme.v1.Lap\" is handled by a plugin of "
+              "the game; remove it from the list (or the plugin from the "
+              "game)");
 }
 
 TEST_F(GameCatalogTest, UnknownScorerListsRegisteredNames) {

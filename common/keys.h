@@ -60,15 +60,29 @@
 //                         (~key). An entry without a secondary value gets
 //                         all 0xFF bytes and sorts after every entry with one
 //                         (a real key equal to that is written as ...FE).
-//   [time: 7 bytes]       when the score was reached: microseconds since
-//                         1970-01-01T00:00:00Z plus 2^55, big-endian (the
-//                         offset keeps times before 1970 in order; the range
-//                         is the years 829 to 3111). Earlier sorts first.
-//   [player id]           the player id's bytes.
+//   [time: 7 bytes]       when the score was reached: t = microseconds
+//                         since 1970-01-01T00:00:00Z (rounded down, toward
+//                         the past), written as the unsigned 56-bit number
+//                         t + 2^55, big-endian. Plain addition, no XOR: the
+//                         offset makes every t >= -2^55 non-negative, so
+//                         times before 1970 keep their order. The range is
+//                         0828-04-17T00:49:41Z to 3111-09-16T23:10:18Z (t in
+//                         [-2^55, 2^55 - 1]); a time outside is written as
+//                         the nearest end.
+//                         Earlier sorts first. Decode: read the 7 bytes as
+//                         an unsigned big-endian n; t = n - 2^55.
+//   [player id]           the player id's bytes, to the end of the member
+//                         (no length, no terminator).
+// The ZSET score is StoredScore(): the score, negated on higher-is-better
+// boards (so ascending is best first), written by Redis as a double.
 // Worked example: player "ann" reaching a score at 2026-11-27T12:30:00.000250Z
-// (1795782600000250 us) on a board without a secondary score:
-//   1795782600000250 + 2^55 = 0x86614137F782FA
-//   member = 86 61 41 37 F7 82 FA 61 6E 6E
+// (t = 1795782600000250) on a board without a secondary score:
+//   t + 2^55 = 1795782600000250 + 36028797018963968 = 37824579618964218
+//            = 0x86614137F782FA
+//   member = 86 61 41 37 F7 82 FA 61 6E 6E   (7 time bytes, then "ann")
+// 1969-12-31T23:59:59Z (t = -1000000) gives 2^55 - 1000000 =
+// 0x7FFFFFFFF0BDC0, so it sorts just before 1970-01-01T00:00:00Z
+// (0x80000000000000).
 // With a lower-is-better secondary of 1234.5 (bits 0x40934A0000000000,
 // positive, so key = bits | 2^63) the member starts with C0 93 4A 00 00 00 00
 // 00; with a higher-is-better one, with the inverted key 3F 6C B5 FF FF FF FF

@@ -1,6 +1,7 @@
 #include "common/keys.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -120,6 +121,28 @@ TEST(Keys, WorkedExampleOfTheHeader) {
           MemberPrefix(WithSecondary(v1::SORT_ORDER_DESCENDING), 1234.5, t)
               .substr(0, 8)),
       "3f6cb5ffffffffff");
+  // The time bytes around 1970, rounding and the ends of the range, as the
+  // header states them.
+  auto time_bytes = [](absl::Time at) {
+    return absl::BytesToHexString(EncodeMember(Plain(), "", std::nullopt, at));
+  };
+  EXPECT_EQ(time_bytes(absl::FromUnixSeconds(-1)), "7ffffffff0bdc0");
+  EXPECT_EQ(time_bytes(absl::UnixEpoch()), "80000000000000");
+  EXPECT_EQ(time_bytes(absl::UnixEpoch() - absl::Nanoseconds(500)),
+            "7fffffffffffff");  // rounded down, toward the past
+  EXPECT_EQ(time_bytes(absl::FromUnixMicros(-(int64_t{1} << 55))),
+            "00000000000000");
+  EXPECT_EQ(time_bytes(absl::FromUnixMicros(-(int64_t{1} << 55)) -
+                       absl::Hours(24 * 365)),
+            "00000000000000");  // before the range: its first key
+  EXPECT_EQ(time_bytes(absl::FromUnixMicros((int64_t{1} << 55) - 1)),
+            "ffffffffffffff");
+  EXPECT_EQ(time_bytes(absl::FromUnixMicros((int64_t{1} << 55) - 1) +
+                       absl::Hours(24 * 365)),
+            "ffffffffffffff");  // after the range: its last key
+  EXPECT_EQ(absl::FormatTime(absl::FromUnixMicros(-(int64_t{1} << 55)),
+                             absl::UTCTimeZone()),
+            "828-04-17T00:49:41.036032+00:00");  // absl prints no leading 0
 }
 
 TEST(Keys, DecodeMemberRoundTrips) {

@@ -71,6 +71,15 @@ class Scorer {
                                                double fraction) const {
     return std::nullopt;
   }
+
+  // The full names of the GameEvent.custom message types Score() acts on,
+  // e.g. {"statstracker.examples.racing.v1.LapCompleted"}. A custom event
+  // of a type that no plugin of its game names (and that the game does not
+  // ignore on purpose, GameConfig.admission) is dead-lettered as
+  // "unhandled_event_type" instead of being applied as a no-op, so it can
+  // be requeued once its plugin is deployed. Built-in scorers read only
+  // the core payloads and name none.
+  virtual std::vector<std::string> CustomEventTypes() const { return {}; }
 };
 
 // value moved toward target by fraction: value + fraction * (target - value),

@@ -59,6 +59,10 @@ class StatsHandler {
   // Adds the derived stats (ratios, ...) to one player's stored stats. The
   // server calls it when answering queries.
   virtual void Derive(StatMap* stats) const {}
+
+  // The full names of the GameEvent.custom message types Apply() acts on;
+  // see Scorer::CustomEventTypes().
+  virtual std::vector<std::string> CustomEventTypes() const { return {}; }
 };
 
 // Builds a handler from its configuration for one game. INVALID_ARGUMENT

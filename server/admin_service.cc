@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/admission.h"
 #include "common/event_validation.h"
 #include "common/field_error.h"
 #include "common/keys.h"
@@ -132,6 +134,9 @@ absl::Status AdminServiceImpl::DoPublish(
                                                    request.events_size()));
   }
   const v1::StreamConfig& stream = env_->config->stream();
+  // The admission window is measured from now, as the worker measures an
+  // entry from the time it entered the stream.
+  const absl::Time received_at = absl::Now();
   // One transaction per stream partition (a game's events all go to its
   // partition, common/stream_partitions.h): a partition's events are
   // appended all or none; on a cluster the partitions are other slots.
@@ -139,6 +144,13 @@ absl::Status AdminServiceImpl::DoPublish(
   for (int i = 0; i < request.events_size(); ++i) {
     const v1::GameEvent& event = request.events(i);
     absl::Status valid = ValidateEvent(event, *env_->catalog);
+    if (valid.ok()) {
+      const GameRuntime* game = env_->catalog->FindGame(event.game_id());
+      if (auto refusal = CheckAdmission(game->admission, event.game_id(), event,
+                                        received_at)) {
+        valid = refusal->status;
+      }
+    }
     if (!valid.ok()) {
       // The whole batch is refused, so report it as a bad argument whatever
       // the check's own code (an unknown game is NOT_FOUND there).

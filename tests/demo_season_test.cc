@@ -2,7 +2,8 @@
 // accepted everywhere: every line parses as a GameEvent, passes event
 // validation for each shipped config, and every board's scorer and every
 // stats handler of its game accepts it when the season is replayed through
-// the plugins in order (so no demo event would be dead-lettered). Also
+// the plugins in order, and each game admits it (its time and custom type),
+// so no demo event would be refused or dead-lettered. Also
 // checks that the generator is deterministic and covers each demo game.
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/admission.h"
 #include "common/config_loader.h"
 #include "common/event_validation.h"
 #include "common/game_catalog.h"
@@ -24,6 +26,7 @@ namespace statstracker {
 namespace {
 
 // A fixed season end, so the test does not depend on today's date.
+constexpr int64_t kSeasonEnd = 1795500000;
 constexpr char kCommand[] =
     "python3 tools/demo/generate.py --seed 7 --end 1795500000";
 
@@ -122,6 +125,12 @@ TEST_P(DemoSeasonForMode, EveryEventIsAcceptedByEveryPlugin) {
     ASSERT_TRUE(valid.ok()) << "line " << line_number << ": " << valid;
     const GameRuntime* game = (*catalog)->FindGame(event.game_id());
     ASSERT_NE(game, nullptr);
+    // Admitted when published at the season's end (the stack publishes it
+    // right after generating it): in the window, custom types handled.
+    auto refusal = CheckAdmission(game->admission, event.game_id(), event,
+                                  absl::FromUnixSeconds(kSeasonEnd));
+    ASSERT_FALSE(refusal.has_value())
+        << "line " << line_number << ": " << refusal->status;
     auto [it, unused] = replays.emplace(event.game_id(), Replay(game));
     const std::string refused = it->second.Apply(event);
     ASSERT_EQ(refused, "") << "line " << line_number << " (" << line << ")";

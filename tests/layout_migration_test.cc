@@ -134,7 +134,10 @@ class LayoutMigrationTest : public ::testing::Test {
 };
 
 TEST_F(LayoutMigrationTest, WorkersRefuseLayoutOneAndSayWhatToRun) {
-  auto worker = StartWorker(*old_, kConfig, "refused");
+  // It never gets ready (the layout is checked first): wait for its first
+  // line instead.
+  auto worker = StartWorker(*old_, kConfig, "refused",
+                            /*ready_marker=*/"waiting for redis");
   ASSERT_TRUE(worker.ok()) << worker.status();
   absl::Time deadline = absl::Now() + absl::Seconds(20);
   while (absl::Now() < deadline &&
@@ -146,6 +149,7 @@ TEST_F(LayoutMigrationTest, WorkersRefuseLayoutOneAndSayWhatToRun) {
   EXPECT_TRUE(absl::StrContains((*worker)->Output(), "storage layout 1"))
       << (*worker)->Output();
   EXPECT_TRUE(absl::StrContains((*worker)->Output(), "stats migrate"));
+  EXPECT_FALSE(absl::StrContains((*worker)->Output(), "worker ready"));
   // It wrote nothing: the data is still layout 1.
   auto version = old_conn_->Command({"EXISTS", "st:layout"});
   ASSERT_TRUE(version.ok());

@@ -22,6 +22,9 @@ inline constexpr char kTestApiKey[] = "test-admin-key-0123456789";
 //   laps   best_score, lower first (times), unique
 // Game "duel" (matches): wins (win_count, standard), elo; declarative stats
 // matches, wins, kills (sum, integer), win_rate (derived ratio).
+// Both games admit events of any age (admission.max_age 0): the tools'
+// tests publish events with fixed timestamps (tools_e2e_common.h,
+// page_test.cc), which must stay admitted whatever day the tests run.
 // `extra_server` is appended inside `server { }`.
 inline std::string TestConfig(const std::string& extra_server = "") {
   return absl::StrReplaceAll(R"cfg(
@@ -43,6 +46,7 @@ logging { level: "info" }
 games {
   game_id: "arcade"
   display_name: "Arcade"
+  admission { max_age {} }
   leaderboards {
     leaderboard_id: "high"
     scorer: "best_score"
@@ -78,6 +82,7 @@ games {
 games {
   game_id: "duel"
   display_name: "Duel"
+  admission { max_age {} }
   leaderboards {
     leaderboard_id: "wins"
     scorer: "win_count"

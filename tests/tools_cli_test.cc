@@ -7,11 +7,15 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/stream_partitions.h"
 #include "gtest/gtest.h"
+#include "proto/statstracker/v1/config.pb.h"
 #include "proto/statstracker/v1/events.pb.h"
 #include "tests/redis_server.h"
 #include "tools/cli/event_reader.h"
@@ -170,6 +174,154 @@ TEST_F(CliTest, RequeueMovesDeadLettersBackAtomically) {
   auto len = conn_->Command({"XLEN", "statstracker:events"});
   EXPECT_EQ(dead_len->integer, 0);
   EXPECT_EQ(len->integer, 2);
+}
+
+// `deadletter list/requeue` with --game and --reason, over more letters
+// than one page of XRANGE: only the matching letters move, carrying what
+// the worker reads back (received_at, first_failed_at, requeues).
+TEST_F(CliTest, DeadLettersFilterByGameAndReason) {
+  std::vector<std::vector<std::string>> adds;
+  for (int i = 0; i < 1200; ++i) {
+    v1::GameEvent event;
+    event.set_event_id(absl::StrCat("d", i));
+    event.set_game_id(i % 2 == 0 ? "racer" : "arcade");
+    std::vector<std::string> xadd = {
+        "XADD",
+        "statstracker:events:dead",
+        "*",
+        "event",
+        event.SerializeAsString(),
+        "reason",
+        "why",
+        "reason_code",
+        i % 3 == 0 ? "unhandled_event_type" : "invalid",
+        "source_id",
+        "1700000000000-0"};
+    if (i % 5 != 0) xadd.insert(xadd.end(), {"game_id", event.game_id()});
+    adds.push_back(xadd);
+  }
+  ASSERT_TRUE(conn_->Pipeline(adds).ok());
+  // racer and unhandled: i % 6 == 0, 200 letters (game from game_id, or
+  // from the event when the letter has none).
+  Result list = RunCli(
+      "deadletter list --game racer --reason unhandled_event_type --limit "
+      "1000 --json " +
+      flags_);
+  ASSERT_EQ(list.exit_code, 0) << list.output.substr(0, 500);
+  size_t shown = 0;
+  for (size_t at = 0;
+       (at = list.output.find("\"eventId\"", at)) != std::string::npos; ++at) {
+    ++shown;
+  }
+  EXPECT_EQ(shown, 200u);
+  EXPECT_NE(list.output.find("\"total\":1200"), std::string::npos);
+  Result table = RunCli("deadletter list --reason invalid " + flags_);
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_NE(table.output.find("10 shown (--reason invalid) of 1200 entries"),
+            std::string::npos)
+      << table.output;
+
+  Result both = RunCli("deadletter requeue 1-1 --game racer " + flags_);
+  EXPECT_EQ(both.exit_code, 2) << both.output;
+  EXPECT_NE(both.output.find("give `all` (or no ids)"), std::string::npos)
+      << both.output;
+  Result bare = RunCli("deadletter requeue " + flags_);
+  EXPECT_EQ(bare.exit_code, 2) << bare.output;
+
+  Result moved =
+      RunCli("deadletter requeue --game racer --reason unhandled_event_type " +
+             flags_);
+  ASSERT_EQ(moved.exit_code, 0) << moved.output.substr(0, 500);
+  EXPECT_NE(moved.output.find("requeued 200 entries"), std::string::npos);
+  auto len = conn_->Command({"XLEN", "statstracker:events"});
+  auto dead_len = conn_->Command({"XLEN", "statstracker:events:dead"});
+  EXPECT_EQ(len->integer, 200);
+  EXPECT_EQ(dead_len->integer, 1000);
+  auto first =
+      conn_->Command({"XRANGE", "statstracker:events", "-", "+", "COUNT", "1"});
+  ASSERT_TRUE(first.ok());
+  std::map<std::string, std::string> fields;
+  const auto& kv = first->elements[0].elements[1].elements;
+  for (size_t i = 0; i + 1 < kv.size(); i += 2)
+    fields[kv[i].str] = kv[i + 1].str;
+  v1::GameEvent event;
+  ASSERT_TRUE(event.ParseFromString(fields["event"]));
+  EXPECT_EQ(event.event_id(), "d0");
+  EXPECT_EQ(fields["received_at"], "2023-11-14T22:13:20.000Z");  // source_id
+  EXPECT_EQ(fields["requeues"], "1");
+  EXPECT_FALSE(fields["first_failed_at"].empty());
+  EXPECT_FALSE(fields["requeued_from"].empty());
+  // What is left matches nothing of the filter.
+  Result none = RunCli(
+      "deadletter requeue all --game racer --reason unhandled_event_type " +
+      flags_);
+  ASSERT_EQ(none.exit_code, 0) << none.output;
+  EXPECT_NE(none.output.find("requeued 0 entries"), std::string::npos);
+}
+
+// With --partitions, list and requeue cover every partition's dead-letter
+// stream, and a letter goes back to its own partition's stream.
+TEST_F(CliTest, DeadLettersOfEveryPartition) {
+  v1::StreamConfig stream;
+  stream.set_key("statstracker:events");
+  stream.set_dead_letter_key("statstracker:events:dead");
+  stream.set_partitions(2);
+  // Two games on different partitions.
+  std::vector<std::string> games;
+  for (const char* g : {"arcade", "chess", "racer", "duel", "go", "arena"}) {
+    if (games.empty() || PartitionOf(g, 2) != PartitionOf(games[0], 2)) {
+      games.push_back(g);
+    }
+    if (games.size() == 2) break;
+  }
+  ASSERT_EQ(games.size(), 2u);
+  for (const std::string& game : games) {
+    v1::GameEvent event;
+    event.set_event_id("x-" + game);
+    event.set_game_id(game);
+    const int p = PartitionOf(game, 2);
+    ASSERT_TRUE(conn_
+                    ->CommandOk({"XADD", PartitionDeadLetterKey(stream, p), "*",
+                                 "event", event.SerializeAsString(), "reason",
+                                 "why", "reason_code", "unhandled_event_type",
+                                 "game_id", game, "source_id", "1-0"})
+                    .ok());
+  }
+  Result list = RunCli("deadletter list --partitions 2 --json " + flags_);
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_NE(list.output.find("\"total\":2"), std::string::npos) << list.output;
+  for (const std::string& game : games) {
+    EXPECT_NE(list.output.find("\"eventId\":\"x-" + game + "\""),
+              std::string::npos)
+        << list.output;
+  }
+  // Without --partitions only the unpartitioned key is read: nothing there.
+  Result plain = RunCli("deadletter list --json " + flags_);
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_NE(plain.output.find("\"total\":0"), std::string::npos)
+      << plain.output;
+
+  Result moved = RunCli(
+      "deadletter requeue --partitions 2 --reason "
+      "unhandled_event_type " +
+      flags_);
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_NE(moved.output.find("requeued 2 entries"), std::string::npos)
+      << moved.output;
+  for (const std::string& game : games) {
+    const int p = PartitionOf(game, 2);
+    auto entries =
+        conn_->Command({"XRANGE", PartitionStreamKey(stream, p), "-", "+"});
+    ASSERT_TRUE(entries.ok());
+    ASSERT_EQ(entries->elements.size(), 1u) << game;
+    v1::GameEvent event;
+    ASSERT_TRUE(event.ParseFromString(
+        entries->elements[0].elements[1].elements[1].str));
+    EXPECT_EQ(event.game_id(), game);
+    auto dead = conn_->Command({"XLEN", PartitionDeadLetterKey(stream, p)});
+    ASSERT_TRUE(dead.ok());
+    EXPECT_EQ(dead->integer, 0);
+  }
 }
 
 TEST_F(CliTest, LagShowsGroupPendingAndLag) {

@@ -91,7 +91,7 @@ TEST_F(WorkerExactlyOnceTest, RandomEventsMatchIndependentComputation) {
   EXPECT_EQ(MetricSum(*page, "statstracker_worker_events_dead_lettered_total"),
             expected_.dead_letters().size());
   EXPECT_EQ(MetricSum(*page, "statstracker_worker_events_dead_lettered_total",
-                      {"reason=\"unknown_game\"", "game=\"ghost\""}),
+                      {"reason=\"unknown_game\"", "game=\"unknown\""}),
             [&] {
               int n = 0;
               for (const auto& [id, reason] : expected_.dead_letters()) {
@@ -99,6 +99,8 @@ TEST_F(WorkerExactlyOnceTest, RandomEventsMatchIndependentComputation) {
               }
               return n;
             }());
+  // A game that is not configured is no label value (bounded labels).
+  EXPECT_EQ(page->find("game=\"ghost\""), std::string::npos);
   EXPECT_GT(MetricSum(*page, "statstracker_worker_events_processed_total",
                       {"game=\"chess\"", "type=\"match_completed\""}),
             0);

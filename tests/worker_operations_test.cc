@@ -233,7 +233,7 @@ TEST_F(WorkerOperationsTest, PeriodicBoardUsesEventTimeAndRetention) {
       Item(Submission("p3", "arcade", "bob", 20, t2)),
       Item(Submission("p4", "arcade", "ann", 5, t1)),
       // Past the daily board's 10-day retention: on no daily board.
-      Item(Submission("p5", "arcade", "cid", 50, t2 - absl::Hours(24 * 30))),
+      Item(Submission("p5", "arcade", "cid", 50, t2 - absl::Hours(24 * 20))),
   };
   ExpectedState expected;
   PublishAll(items, &expected);
@@ -277,6 +277,7 @@ TEST_F(WorkerOperationsTest, EventOutsideEverySeasonCountsOnNoSeasonBoard) {
 worker { block { nanos: 100000000 } metrics_address: "127.0.0.1:0" }
 games {
   game_id: "league"
+  admission { max_age {} }  # the seasons are of 2026, whenever this runs
   leaderboards {
     leaderboard_id: "season"
     scorer: "best_score"

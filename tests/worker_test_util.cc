@@ -227,7 +227,9 @@ std::vector<StreamItem> GenerateEvents(const GeneratorOptions& options) {
   };
   const int total_weight = options.arcade_submissions + options.arcade_matches +
                            options.duel + options.chess;
-  absl::Time start = absl::Now() - options.span;
+  // Each event gets up to an hour of jitter: start an hour earlier, so the
+  // last ones are not in the future (past the admission window's skew).
+  absl::Time start = absl::Now() - options.span - absl::Hours(1);
   std::vector<StreamItem> items;
   std::vector<size_t> valid;  // indexes of applicable events, for duplicates
   int serial = 0;
@@ -730,12 +732,12 @@ std::vector<std::string> ExpectedState::Compare(RedisConnection* conn) const {
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> StartWorker(
     const RedisServer& redis, const std::string& config_path,
-    const std::string& consumer_name) {
+    const std::string& consumer_name, const std::string& ready_marker) {
   return ChildProcess::Start(
       {"worker/worker", "--config", config_path, "--redis_host", redis.host(),
        "--redis_port", absl::StrCat(redis.port()), "--metrics_address",
        "127.0.0.1:0", "--consumer_name", consumer_name},
-      "worker ready");
+      ready_marker);
 }
 
 absl::StatusOr<int64_t> PendingCount(RedisConnection* conn, int partitions) {

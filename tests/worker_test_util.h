@@ -124,11 +124,13 @@ class ExpectedState {
   int duplicates_ = 0;
 };
 
-// Starts worker/worker on `redis` with `config_path`. The ready line has
-// "metrics=host:port".
+// Starts worker/worker on `redis` with `config_path` and waits for a line
+// containing `ready_marker`. The "worker ready" line has
+// "metrics=host:port"; with Redis down, wait for "waiting for redis".
 absl::StatusOr<std::unique_ptr<ChildProcess>> StartWorker(
     const RedisServer& redis, const std::string& config_path,
-    const std::string& consumer_name);
+    const std::string& consumer_name,
+    const std::string& ready_marker = "worker ready");
 
 // Waits until the group has read every entry of every partition and nothing
 // is pending.

@@ -1,6 +1,8 @@
 // The worker binary: loads the config for --mode, consumes the event stream
-// (worker/worker.h), serves /metrics, prints one "worker ready" line and runs
-// until SIGINT or SIGTERM, then finishes the entries in hand and exits 0.
+// (worker/worker.h), serves /metrics, logs "waiting for redis", prints one
+// "worker ready" line once Redis answers (layout checked, group created) and
+// runs until SIGINT or SIGTERM, then finishes the entries in hand and exits
+// 0 (at once when Redis is down: nothing in hand can commit).
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "common/http_endpoint.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "common/stream_partitions.h"
 #include "worker/worker.h"
 
 ABSL_FLAG(std::string, mode, "development",
@@ -120,18 +123,27 @@ int Run() {
     metrics_address = absl::StrCat(host, ":", endpoint->port());
   }
 
-  std::cout << "worker ready consumer=" << wc->consumer_name()
-            << " stream=" << config->stream().key()
-            << " group=" << config->stream().group()
-            << " metrics=" << metrics_address << std::endl;
-  Log(LogLevel::kInfo, "worker ready",
-      {{"consumer", wc->consumer_name()},
-       {"stream", config->stream().key()},
-       {"group", config->stream().group()},
-       {"metrics", metrics_address},
-       {"mode", mode}});
+  // Ready means ready: only once Redis answered, its layout is ours and the
+  // group exists on every partition (Worker::Run calls back).
+  Log(LogLevel::kInfo, "waiting for redis",
+      {{"redis",
+        absl::StrCat(config->redis().host(), ":", config->redis().port())},
+       {"partitions", absl::StrCat(PartitionCount(config->stream()))},
+       {"metrics", metrics_address}});
+  auto on_ready = [&] {
+    std::cout << "worker ready consumer=" << wc->consumer_name()
+              << " stream=" << config->stream().key()
+              << " group=" << config->stream().group()
+              << " metrics=" << metrics_address << std::endl;
+    Log(LogLevel::kInfo, "worker ready",
+        {{"consumer", wc->consumer_name()},
+         {"stream", config->stream().key()},
+         {"group", config->stream().group()},
+         {"metrics", metrics_address},
+         {"mode", mode}});
+  };
 
-  absl::Status status = worker.Run(g_stop);
+  absl::Status status = worker.Run(g_stop, on_ready);
   if (!status.ok()) return Fail(status);
   Log(LogLevel::kInfo, "worker stopped");
   return 0;

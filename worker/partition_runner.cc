@@ -15,9 +15,6 @@ namespace statstracker {
 namespace worker {
 namespace {
 
-constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
-constexpr absl::Duration kMinBackoff = absl::Milliseconds(100);
-
 absl::Duration FromProto(const google::protobuf::Duration& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
 }
@@ -30,6 +27,9 @@ PartitionRunner::PartitionRunner(const v1::StatsTrackerConfig& config,
     : config_(config),
       metrics_(metrics),
       block_(FromProto(config.worker().block())),
+      min_backoff_(FromProto(config.worker().reconnect_backoff_initial())),
+      max_backoff_(FromProto(config.worker().reconnect_backoff_max())),
+      stop_grace_(FromProto(config.worker().stop_grace())),
       consumer_(config, PartitionStreamKey(config.stream(), partition),
                 PartitionDeadLetterKey(config.stream(), partition), catalog,
                 batch, metrics),
@@ -53,14 +53,29 @@ absl::Status PartitionRunner::Connect() {
   return consumer_.EnsureGroup(conn_.get());
 }
 
+void PartitionRunner::WaitUnlessStopped(absl::Duration d,
+                                        const std::atomic<bool>& stop,
+                                        const std::atomic<bool>& halt) {
+  // Polled: the stop flag is set from a signal handler, which can notify
+  // no condition variable.
+  const absl::Time end = absl::Now() + d;
+  while (!stop.load() && !halt.load()) {
+    const absl::Duration left = end - absl::Now();
+    if (left <= absl::ZeroDuration()) return;
+    absl::SleepFor(std::min(left, kStopPoll));
+  }
+}
+
 absl::Status PartitionRunner::Run(const std::atomic<bool>& stop,
-                                  const std::atomic<bool>& halt) {
-  absl::Duration backoff = kMinBackoff;
+                                  const std::atomic<bool>& halt,
+                                  const std::function<void()>& on_connected) {
+  absl::Duration backoff = min_backoff_;
+  bool connected_once = false;
   absl::Time stop_deadline = absl::InfiniteFuture();
   while (true) {
     const bool stopping = stop.load() || halt.load();
     if (stopping && stop_deadline == absl::InfiniteFuture()) {
-      stop_deadline = absl::Now() + absl::Seconds(5);
+      stop_deadline = absl::Now() + stop_grace_;
       Log(LogLevel::kInfo, "worker stopping: finishing the entries in hand",
           {{"stream", stream()},
            {"in_hand", absl::StrCat(consumer_.in_hand())}});
@@ -78,15 +93,21 @@ absl::Status PartitionRunner::Run(const std::atomic<bool>& stop,
         if (!redis_down_) {
           redis_down_ = true;
           Log(LogLevel::kWarning, "redis unavailable; retrying with backoff",
-              {{"stream", stream()}, {"error", std::string(status.message())}});
+              {{"stream", stream()},
+               {"error", std::string(status.message())},
+               {"retry_in", absl::FormatDuration(backoff)}});
         }
         conn_.reset();
-        absl::SleepFor(backoff);
-        backoff = std::min(backoff * 2, kMaxBackoff);
+        WaitUnlessStopped(backoff, stop, halt);
+        backoff = std::min(backoff * 2, max_backoff_);
         continue;
       }
       metrics_->redis_up->Set({}, 1);
-      backoff = kMinBackoff;
+      backoff = min_backoff_;
+      if (!connected_once) {
+        connected_once = true;
+        if (on_connected) on_connected();
+      }
       if (redis_down_) {
         redis_down_ = false;
         Log(LogLevel::kInfo, "redis connection restored",
@@ -110,6 +131,15 @@ absl::Status PartitionRunner::Run(const std::atomic<bool>& stop,
   if (consumer_.in_hand() > 0) {
     Log(LogLevel::kWarning, "worker stopped with entries left pending",
         {{"stream", stream()}, {"pending", absl::StrCat(consumer_.in_hand())}});
+    // A clean stop is no failed delivery: the restart's re-read must not
+    // count toward worker.max_deliveries (stream_consumer.h).
+    if (conn_ != nullptr && !conn_->broken()) {
+      absl::Status status = consumer_.GiveBack(conn_.get());
+      if (!status.ok()) {
+        Log(LogLevel::kWarning, "could not give back the pending entries",
+            {{"stream", stream()}, {"error", std::string(status.message())}});
+      }
+    }
   }
   return absl::OkStatus();
 }

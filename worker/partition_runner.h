@@ -7,6 +7,7 @@
 // reconnects and backoff in between.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,21 +32,34 @@ class PartitionRunner {
                   WorkerMetrics* metrics);
 
   // Consumes until `stop` or `halt` becomes true, then finishes and commits
-  // the entries in hand (giving up after a few seconds on entries that must
-  // wait for another worker) and returns OK. FAILED_PRECONDITION at once if
-  // Redis holds data of another storage layout.
-  absl::Status Run(const std::atomic<bool>& stop,
-                   const std::atomic<bool>& halt);
+  // the entries in hand (giving up after worker.stop_grace on entries that
+  // must wait for another worker) and returns OK. FAILED_PRECONDITION at once
+  // if Redis holds data of another storage layout. `on_connected` (if set) is
+  // called once, after the first connection that passed the layout check
+  // and has the consumer group. While Redis is unreachable it retries with
+  // backoff (worker.reconnect_backoff_*); `stop`/`halt` end a backoff wait
+  // within kStopPoll.
+  absl::Status Run(const std::atomic<bool>& stop, const std::atomic<bool>& halt,
+                   const std::function<void()>& on_connected = nullptr);
+
+  // How often a backoff wait looks at `stop` and `halt`.
+  static constexpr absl::Duration kStopPoll = absl::Milliseconds(10);
 
   const std::string& stream() const { return consumer_.stream(); }
 
  private:
   absl::Status Connect();
   absl::Status Step(bool stopping);
+  // Sleeps `d`, or less if `stop` or `halt` becomes true.
+  static void WaitUnlessStopped(absl::Duration d, const std::atomic<bool>& stop,
+                                const std::atomic<bool>& halt);
 
   const v1::StatsTrackerConfig& config_;
   WorkerMetrics* metrics_;
   absl::Duration block_;
+  absl::Duration min_backoff_;
+  absl::Duration max_backoff_;
+  absl::Duration stop_grace_;
   StreamConsumer consumer_;
   StreamTrimmer trimmer_;
   std::unique_ptr<RedisConnection> conn_;

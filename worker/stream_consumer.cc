@@ -1,11 +1,14 @@
 #include "worker/stream_consumer.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/admission.h"
 #include "common/event_validation.h"
 #include "common/logging.h"
 #include "common/redis_slots.h"
@@ -22,6 +25,10 @@ std::string Ms(absl::Duration d) {
 
 absl::Duration FromProto(const google::protobuf::Duration& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+std::string TimeText(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
 }
 
 std::string EventType(const v1::GameEvent& event) {
@@ -76,6 +83,11 @@ StreamConsumer::StreamConsumer(const v1::StatsTrackerConfig& config,
 }
 
 void StreamConsumer::Reset() {
+  for (const auto& [id, e] : work_) {
+    if (e.deliveries_known && e.deliveries >= 0) {
+      carried_deliveries_[id] = e.deliveries;
+    }
+  }
   work_.clear();
   reload_own_ = true;
   next_claim_ = absl::InfinitePast();
@@ -119,26 +131,45 @@ absl::Status StreamConsumer::Step(RedisConnection* conn, bool stopping,
   return ProcessWork(conn, progress);
 }
 
-void StreamConsumer::AddEntries(const RedisReply& entries) {
-  if (!IsArray(entries)) return;
+int StreamConsumer::AddEntries(const RedisReply& entries, bool fresh) {
+  if (!IsArray(entries)) return 0;
+  int already = 0;
   for (const RedisReply& e : entries.elements) {
     if (!IsArray(e) || e.elements.empty() || !IsString(e.elements[0])) {
       continue;
     }
     auto id = StreamId::Parse(e.elements[0].str);
     if (!id.has_value()) continue;
-    if (work_.count(*id)) continue;
+    if (work_.count(*id)) {
+      ++already;
+      continue;
+    }
     StreamEntry entry;
     entry.stream = stream_;
     entry.id = *id;
     entry.id_text = e.elements[0].str;
+    entry.deliveries_known = fresh;
+    entry.received_at = absl::FromUnixMillis(static_cast<int64_t>(
+        std::min<uint64_t>(id->ms, std::numeric_limits<int64_t>::max())));
     if (e.elements.size() > 1 && IsArray(e.elements[1])) {
       const auto& fields = e.elements[1].elements;
       for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-        if (fields[i].str == field_) {
+        const std::string& name = fields[i].str;
+        const std::string& value = fields[i + 1].str;
+        if (name == field_ && !entry.has_field) {
           entry.has_field = true;
-          entry.bytes = fields[i + 1].str;
-          break;
+          entry.bytes = value;
+        } else if (name == "received_at") {
+          // Set by `stats deadletter requeue`: the first arrival counts.
+          absl::Time t;
+          std::string error;
+          if (absl::ParseTime(absl::RFC3339_full, value, &t, &error)) {
+            entry.received_at = t;
+          }
+        } else if (name == "first_failed_at") {
+          entry.first_failed_at = value.substr(0, 64);
+        } else if (name == "requeues") {
+          if (!absl::SimpleAtoi(value, &entry.requeues)) entry.requeues = 0;
         }
       }
     } else {
@@ -149,6 +180,7 @@ void StreamConsumer::AddEntries(const RedisReply& entries) {
     }
     work_.emplace(*id, std::move(entry));
   }
+  return already;
 }
 
 absl::Status StreamConsumer::LoadOwnPending(RedisConnection* conn) {
@@ -171,7 +203,7 @@ absl::Status StreamConsumer::LoadOwnPending(RedisConnection* conn) {
       break;
     }
     const RedisReply& entries = stream.elements[1];
-    AddEntries(entries);
+    AddEntries(entries, /*fresh=*/false);
     const RedisReply& tail = entries.elements.back();
     if (!IsArray(tail) || tail.elements.empty()) break;
     last = tail.elements[0].str;
@@ -181,26 +213,81 @@ absl::Status StreamConsumer::LoadOwnPending(RedisConnection* conn) {
 }
 
 absl::Status StreamConsumer::UpdateDeliveries(RedisConnection* conn) {
-  if (work_.empty()) return absl::OkStatus();
+  if (work_.empty()) {
+    carried_deliveries_.clear();
+    return absl::OkStatus();
+  }
   auto reply = conn->Command({"XPENDING", stream_, group_, "-", "+",
                               absl::StrCat(kPendingScanCount), consumer_});
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) return ReplyError("XPENDING", *reply);
+  // count we knew -> ids whose count our own re-read raised above it
+  std::map<int64_t, std::vector<std::string>> give_back;
   for (const RedisReply& row : reply->elements) {
     if (!IsArray(row) || row.elements.size() < 4) continue;
     auto id = StreamId::Parse(row.elements[0].str);
     if (!id.has_value()) continue;
     auto it = work_.find(*id);
-    if (it != work_.end() && it->second.deliveries >= 0) {
-      it->second.deliveries = row.elements[3].integer;
+    if (it == work_.end() || it->second.deliveries < 0) continue;
+    StreamEntry& e = it->second;
+    const int64_t count = row.elements[3].integer;
+    std::optional<int64_t> known;
+    if (e.deliveries_known) {
+      known = e.deliveries;
+    } else if (auto c = carried_deliveries_.find(*id);
+               c != carried_deliveries_.end()) {
+      known = c->second;
     }
+    if (known.has_value() && count > *known) {
+      give_back[*known].push_back(e.id_text);
+      e.deliveries = *known;
+    } else {
+      e.deliveries = count;
+    }
+    e.deliveries_known = true;
+  }
+  carried_deliveries_.clear();
+  return SetDeliveries(conn, give_back);
+}
+
+absl::Status StreamConsumer::SetDeliveries(
+    RedisConnection* conn,
+    const std::map<int64_t, std::vector<std::string>>& ids_by_count) {
+  if (ids_by_count.empty()) return absl::OkStatus();
+  Commands commands;
+  for (const auto& [count, ids] : ids_by_count) {
+    std::vector<std::string> cmd = {"XCLAIM", stream_, group_, consumer_, "0"};
+    cmd.insert(cmd.end(), ids.begin(), ids.end());
+    cmd.insert(cmd.end(), {"RETRYCOUNT", absl::StrCat(count), "JUSTID"});
+    commands.push_back(std::move(cmd));
+  }
+  auto replies = conn->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  for (const RedisReply& reply : *replies) {
+    if (reply.is_error()) return ReplyError("XCLAIM RETRYCOUNT", reply);
   }
   return absl::OkStatus();
+}
+
+absl::Status StreamConsumer::GiveBack(RedisConnection* conn) {
+  std::map<int64_t, std::vector<std::string>> lowered;
+  for (const auto& [id, e] : work_) {
+    if (e.deliveries >= 1) lowered[e.deliveries - 1].push_back(e.id_text);
+  }
+  absl::Status status = SetDeliveries(conn, lowered);
+  if (status.ok() && !lowered.empty()) {
+    Log(LogLevel::kInfo,
+        "entries left pending; their next re-read will not count as a "
+        "delivery",
+        {{"stream", stream_}, {"pending", absl::StrCat(work_.size())}});
+  }
+  return status;
 }
 
 absl::Status StreamConsumer::Claim(RedisConnection* conn) {
   std::string cursor = "0-0";
   bool claimed_any = false;
+  bool touched_own = false;
   while (static_cast<int>(work_.size()) < batch_size_ * 4) {
     auto reply = conn->Command({"XAUTOCLAIM", stream_, group_, consumer_,
                                 Ms(claim_idle_), cursor, "COUNT",
@@ -211,8 +298,9 @@ absl::Status StreamConsumer::Claim(RedisConnection* conn) {
     if (!IsArray(*reply) || reply->elements.size() < 2) break;
     size_t before = work_.size();
     // Entries we already hold (idle because they waited) are refreshed by
-    // the claim itself; AddEntries skips them.
-    AddEntries(reply->elements[1]);
+    // the claim itself; AddEntries skips them, and UpdateDeliveries gives
+    // back the delivery the claim added to them.
+    if (AddEntries(reply->elements[1], /*fresh=*/false) > 0) touched_own = true;
     if (work_.size() > before) claimed_any = true;
     cursor = reply->elements[0].str;
     if (cursor == "0-0") break;
@@ -220,8 +308,8 @@ absl::Status StreamConsumer::Claim(RedisConnection* conn) {
   if (claimed_any) {
     Log(LogLevel::kInfo, "reclaimed idle entries of other consumers",
         {{"stream", stream_}, {"in_hand", absl::StrCat(work_.size())}});
-    return UpdateDeliveries(conn);
   }
+  if (claimed_any || touched_own) return UpdateDeliveries(conn);
   return absl::OkStatus();
 }
 
@@ -253,7 +341,7 @@ absl::Status StreamConsumer::ReadNew(RedisConnection* conn, bool block) {
   if (!IsArray(*reply) || reply->elements.empty()) return absl::OkStatus();
   const RedisReply& stream = reply->elements[0];
   if (IsArray(stream) && stream.elements.size() >= 2) {
-    AddEntries(stream.elements[1]);
+    AddEntries(stream.elements[1], /*fresh=*/true);
   }
   return absl::OkStatus();
 }
@@ -261,6 +349,7 @@ absl::Status StreamConsumer::ReadNew(RedisConnection* conn, bool block) {
 absl::Status StreamConsumer::DeadLetter(RedisConnection* conn,
                                         const std::vector<Rejection>& letters) {
   if (letters.empty()) return absl::OkStatus();
+  const std::string now = TimeText(absl::Now());
   Commands letters_out;
   std::vector<std::string> ack = {"XACK", stream_, group_};
   for (const Rejection& letter : letters) {
@@ -274,16 +363,23 @@ absl::Status StreamConsumer::DeadLetter(RedisConnection* conn,
           e.bytes,
           "reason",
           letter.reason,
+          "reason_code",
+          letter.category,
           "deliveries",
           absl::StrCat(std::max<int64_t>(e.deliveries, 1)),
           "source_id",
           e.id_text};
       if (!e.game_id.empty()) {
-        xadd.push_back("game_id");
-        xadd.push_back(e.game_id);
+        xadd.insert(xadd.end(), {"game_id", e.game_id});
       }
-      xadd.push_back("consumer");
-      xadd.push_back(consumer_);
+      xadd.insert(xadd.end(),
+                  {"consumer", consumer_, "received_at",
+                   TimeText(e.received_at), "first_failed_at",
+                   e.first_failed_at.empty() ? now : e.first_failed_at,
+                   "last_failed_at", now});
+      if (e.requeues > 0) {
+        xadd.insert(xadd.end(), {"requeues", absl::StrCat(e.requeues)});
+      }
       letters_out.push_back(std::move(xadd));
     }
     // Deleted from the stream (deliveries < 0): nothing to keep, just
@@ -318,12 +414,16 @@ absl::Status StreamConsumer::DeadLetter(RedisConnection* conn,
   }
   for (const Rejection& letter : letters) {
     if (letter.entry->deliveries < 0) continue;
+    // Only configured games become label values: a producer sending
+    // arbitrary game ids must not grow the metric without bound.
+    const std::string& game = letter.entry->game_id;
     metrics_->dead_lettered->Increment(
-        {letter.entry->game_id.empty() ? "unknown" : letter.entry->game_id,
+        {catalog_->FindGame(game) != nullptr ? game : std::string("unknown"),
          letter.category});
     Log(LogLevel::kWarning, "entry dead-lettered",
         {{"id", letter.entry->id_text},
-         {"game", letter.entry->game_id},
+         {"game", game},
+         {"reason_code", letter.category},
          {"reason", letter.reason}});
   }
   return absl::OkStatus();
@@ -396,7 +496,13 @@ std::vector<Rejection> StreamConsumer::Classify() {
     }
     v1::GameEvent event;
     bool decoded = e.has_field && event.ParseFromString(e.bytes);
-    if (decoded) e.game_id = event.game_id();
+    // The game id goes on the dead letter whenever the envelope names one
+    // that is configured, or at least well-formed, whatever else is wrong.
+    e.game_id.clear();
+    if (decoded && (catalog_->FindGame(event.game_id()) != nullptr ||
+                    IsValidGameId(event.game_id()))) {
+      e.game_id = event.game_id();
+    }
     if (e.deliveries > max_deliveries_) {
       letters.push_back(
           {&e,
@@ -422,22 +528,24 @@ std::vector<Rejection> StreamConsumer::Classify() {
            "undecodable"});
       continue;
     }
-    absl::Status valid = ValidateEventShape(event);
+    absl::Status valid = ValidateEvent(event, *catalog_);
+    const GameRuntime* game = catalog_->FindGame(event.game_id());
     if (!valid.ok()) {
-      e.game_id.clear();  // not a trustworthy id (and not a metrics label)
-      letters.push_back(
-          {&e, absl::StrCat("invalid: ", valid.message()), "invalid"});
-      continue;
-    }
-    valid = ValidateEvent(event, *catalog_);
-    if (!valid.ok()) {
-      bool unknown_game = catalog_->FindGame(event.game_id()) == nullptr;
+      // ValidateEvent checks the envelope first, so NOT_FOUND means the
+      // event is well-formed but its game is not configured.
+      const bool unknown_game = absl::IsNotFound(valid);
       letters.push_back({&e,
                          unknown_game
                              ? absl::StrCat("unknown game '", event.game_id(),
                                             "': ", valid.message())
                              : absl::StrCat("invalid: ", valid.message()),
                          unknown_game ? "unknown_game" : "invalid"});
+      continue;
+    }
+    if (auto refusal = CheckAdmission(game->admission, event.game_id(), event,
+                                      e.received_at)) {
+      letters.push_back({&e, std::string(refusal->status.message()),
+                         std::string(refusal->code)});
       continue;
     }
     e.event = std::move(event);

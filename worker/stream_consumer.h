@@ -21,6 +21,23 @@
 // XCLAIM JUSTID so others do not reclaim them. Result: per game, effects
 // equal a sequential replay in stream order, whatever the number of workers
 // and crashes; and GameBatch's per-game cursor is exact.
+//
+// Deliveries counted honestly. An entry is dead-lettered once delivered
+// more than worker.max_deliveries times, so only deliveries that may have
+// failed count: the first read, a claim from another consumer (it died or
+// stalled holding the entry), and a re-read by a worker restarted after a
+// crash (the entry may have caused it). Redis also counts our own re-reads
+// (XREADGROUP from id 0 after a reconnect, XAUTOCLAIM of an entry we hold):
+// those are given back at once (XCLAIM RETRYCOUNT). A worker stopping
+// cleanly gives back in advance the delivery its restart will count
+// (GiveBack), so entries it held back for stream order do not creep toward
+// the limit however often it restarts.
+//
+// Dead letters (Classify, DeadLetter) carry the original bytes, reason and
+// reason_code, source_id, deliveries, game_id (whenever the envelope names
+// one, configured or not; the metric label is "unknown" for games not
+// configured, so producers cannot create label values), received_at and the
+// first and last failure times; worker/README.md lists them.
 
 #include <map>
 #include <optional>
@@ -63,6 +80,11 @@ class StreamConsumer {
   // Creates the consumer group (from the stream's start) if missing.
   absl::Status EnsureGroup(RedisConnection* conn);
 
+  // For a clean stop with entries still in hand (held back, or not
+  // committed): lowers their delivery counts by the one the next re-read of
+  // them will add, so that re-read does not count. They stay pending.
+  absl::Status GiveBack(RedisConnection* conn);
+
   size_t in_hand() const { return work_.size(); }
   const std::string& stream() const { return stream_; }
 
@@ -73,8 +95,17 @@ class StreamConsumer {
   absl::Status Claim(RedisConnection* conn);
   absl::Status ReadNew(RedisConnection* conn, bool block);
   absl::Status RefreshIdle(RedisConnection* conn);
+  // Takes the delivery counts of the entries in hand from XPENDING, and
+  // gives back (XCLAIM RETRYCOUNT) what our own re-reads added to entries
+  // whose count we already knew.
   absl::Status UpdateDeliveries(RedisConnection* conn);
-  void AddEntries(const RedisReply& entries);
+  // Sets delivery counts of entries we hold (JUSTID: no new delivery).
+  absl::Status SetDeliveries(
+      RedisConnection* conn,
+      const std::map<int64_t, std::vector<std::string>>& ids_by_count);
+  // Adds the entries of an XREADGROUP/XAUTOCLAIM reply that are not in hand
+  // (`fresh`: read new, so delivered once); returns how many were already.
+  int AddEntries(const RedisReply& entries, bool fresh);
   // Classifies, dead-letters and applies what it can.
   absl::Status ProcessWork(RedisConnection* conn, bool* progress);
   // Dead letters for entries that cannot be applied; erases nothing.
@@ -105,6 +136,9 @@ class StreamConsumer {
   absl::Time next_claim_ = absl::InfinitePast();
   absl::Time next_refresh_ = absl::InfinitePast();
   std::map<StreamId, StreamEntry> work_;
+  // Delivery counts of the entries in hand before a Reset(), so that their
+  // re-read after a reconnect is given back.
+  std::map<StreamId, int64_t> carried_deliveries_;
   absl::flat_hash_map<std::string, std::string> game_of_entry_;  // cache
 };
 

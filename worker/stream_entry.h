@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "statstracker/v1/events.pb.h"
 
 namespace statstracker {
@@ -35,11 +36,24 @@ struct StreamEntry {
   std::string id_text;
   bool has_field = false;
   std::string bytes;  // the original field value
-  // Times delivered (XPENDING); -1 when the entry was deleted from the
-  // stream while pending (nothing to apply, only to acknowledge).
+  // Deliveries that count toward worker.max_deliveries (XPENDING's count,
+  // less the re-reads StreamConsumer gave back); -1 when the entry was
+  // deleted from the stream while pending (nothing to apply, only to
+  // acknowledge).
   int64_t deliveries = 1;
+  // Whether `deliveries` is this process's own count (set when the entry
+  // was read new or its count was first taken from Redis).
+  bool deliveries_known = false;
+  // What the admission window is measured from: when the event entered the
+  // stream (the id's milliseconds), or for an entry put back by `stats
+  // deadletter requeue`, when it first did (field "received_at").
+  absl::Time received_at;
+  // Carried by a requeued entry: when it was first dead-lettered (RFC 3339,
+  // field "first_failed_at") and how often it was requeued ("requeues").
+  std::string first_failed_at;
+  int64_t requeues = 0;
   std::optional<v1::GameEvent> event;  // once decoded and valid
-  std::string game_id;                 // once known
+  std::string game_id;                 // once known (see Classify)
 };
 
 }  // namespace worker

@@ -27,14 +27,20 @@ Worker::Worker(const v1::StatsTrackerConfig& config, const GameCatalog* catalog,
 
 Worker::~Worker() = default;
 
-absl::Status Worker::Run(const std::atomic<bool>& stop) {
+absl::Status Worker::Run(const std::atomic<bool>& stop,
+                         const std::function<void()>& on_ready) {
   std::atomic<bool> halt{false};
+  // Ready once every runner has connected; the last one to do so says so.
+  std::atomic<size_t> connected{0};
+  const std::function<void()> on_connected = [&] {
+    if (connected.fetch_add(1) + 1 == runners_.size() && on_ready) on_ready();
+  };
   std::vector<absl::Status> results(runners_.size());
   std::vector<std::thread> threads;
   threads.reserve(runners_.size());
   for (size_t i = 0; i < runners_.size(); ++i) {
-    threads.emplace_back([this, i, &stop, &halt, &results] {
-      results[i] = runners_[i]->Run(stop, halt);
+    threads.emplace_back([this, i, &stop, &halt, &results, &on_connected] {
+      results[i] = runners_[i]->Run(stop, halt, on_connected);
       // A runner that cannot go on stops the others.
       if (!results[i].ok()) halt.store(true);
     });

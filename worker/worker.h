@@ -26,6 +26,7 @@
 //     partition, so its order holds across partitions too.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,10 +56,15 @@ class Worker {
   // Consumes every partition of the event stream, one thread each
   // (worker/partition_runner.h), until `stop` becomes true; then each
   // finishes and commits the entries in hand and Run returns OK. Lost Redis
-  // connections are retried with capped exponential backoff. Returns
-  // FAILED_PRECONDITION (after stopping the other threads) if Redis holds
-  // data of another storage layout (common/layout_version.h).
-  absl::Status Run(const std::atomic<bool>& stop);
+  // connections are retried with capped exponential backoff
+  // (worker.reconnect_backoff_*), a wait `stop` cuts short. `on_ready` (if
+  // set) is called once, from a runner thread, when every partition has
+  // connected: Redis answered, its storage layout is this one, the consumer
+  // group exists. Returns FAILED_PRECONDITION (after stopping the other
+  // threads) if Redis holds data of another storage layout
+  // (common/layout_version.h).
+  absl::Status Run(const std::atomic<bool>& stop,
+                   const std::function<void()>& on_ready = nullptr);
 
   // Sets the lag and pending gauges of every partition from XINFO GROUPS
   // (own connection; safe to call from the metrics thread).

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -40,6 +41,7 @@
 #include "proto/statstracker/v1/leaderboard.grpc.pb.h"
 #include "proto/statstracker/v1/plugin_params.pb.h"
 #include "proto/statstracker/v1/stats.grpc.pb.h"
+#include "tools/cli/dead_letters.h"
 #include "tools/cli/event_reader.h"
 #include "tools/cli/layout_migration.h"
 #include "tools/cli/progress.h"
@@ -55,7 +57,8 @@ ABSL_FLAG(std::string, dead_letter, "statstracker:events:dead",
           "dead-letter stream key");
 ABSL_FLAG(int, partitions, 1,
           "stream.partitions of the deployment: publish puts each event on "
-          "its game's partition; stream-key, lag use them all");
+          "its game's partition; stream-key, lag and deadletter use them "
+          "all");
 ABSL_FLAG(std::string, producer_id, "",
           "publish: producer id set on events without one (default "
           "stats-cli-<host>-<pid>); with --producer_epoch, publishing the "
@@ -72,6 +75,11 @@ ABSL_FLAG(bool, progress, false, "draw the progress bar even without a TTY");
 ABSL_FLAG(std::string, format, "auto", "publish input: auto, json or text");
 ABSL_FLAG(int, batch, 500, "events per XADD pipeline / PublishEvents call");
 ABSL_FLAG(int, limit, 10, "entries to show (top, deadletter list)");
+ABSL_FLAG(std::string, game, "",
+          "deadletter list/requeue: only letters of this game");
+ABSL_FLAG(std::string, reason, "",
+          "deadletter list/requeue: only letters with this reason code, e.g. "
+          "unhandled_event_type, outside_admission_window, invalid");
 ABSL_FLAG(int, radius, 5, "entries above and below (around)");
 ABSL_FLAG(int, points, 0,
           "history: the newest points to show (0 = all the board keeps)");
@@ -104,8 +112,12 @@ queries (gRPC, --server, default 127.0.0.1:50051)
                                  first (boards with history; --points, --period)
   stats GAME PLAYER [PLAYER...]  player stats (one player, or a batch)
 operations (Redis, --redis_host/--redis_port)
-  deadletter list                dead-lettered entries with reasons (--limit)
-  deadletter requeue ID...|all   move entries back to the event stream
+  deadletter list                dead-lettered entries with reasons (--limit,
+                                 --game, --reason CODE; every partition's
+                                 dead letters with --partitions)
+  deadletter requeue ID...|all   move entries back to their partition's event
+                                 stream; `all` (or no ids) with
+                                 --game/--reason: those
   lag                            consumer group lag, pending and consumers
   stream-key GAME                the stream a game's events go to (--partitions)
   migrate --config FILE          convert data of an older storage layout in
@@ -652,46 +664,48 @@ absl::Status Stats(const std::vector<std::string>& args) {
 
 // ------------------------------------------------------------- operations
 
-struct StreamEntry {
-  std::string id;
-  std::vector<std::pair<std::string, std::string>> fields;
-  const std::string* Field(absl::string_view name) const {
-    for (const auto& [k, v] : fields) {
-      if (k == name) return &v;
-    }
-    return nullptr;
-  }
-};
-
-std::vector<StreamEntry> ParseEntries(const RedisReply& reply) {
-  std::vector<StreamEntry> out;
-  for (const auto& item : reply.elements) {
-    if (item.elements.size() != 2) continue;
-    StreamEntry entry;
-    entry.id = item.elements[0].str;
-    const auto& kv = item.elements[1].elements;
-    for (size_t i = 0; i + 1 < kv.size(); i += 2) {
-      entry.fields.emplace_back(kv[i].str, kv[i + 1].str);
-    }
-    out.push_back(std::move(entry));
-  }
-  return out;
+// The dead-letter streams `deadletter` reads: one per stream partition
+// (--partitions, common/stream_partitions.h).
+std::vector<std::string> DeadLetterKeys() {
+  return AllDeadLetterKeys(StreamFromFlags());
 }
 
+// The event stream a letter of dead-letter stream `dead_key` goes back to:
+// the stream of the same partition (it shares the hash tag, so the requeue
+// stays one transaction on a Redis Cluster).
+std::string RequeueStreamFor(const std::string& dead_key) {
+  const v1::StreamConfig stream = StreamFromFlags();
+  const std::vector<std::string> dead = AllDeadLetterKeys(stream);
+  const std::vector<std::string> keys = AllStreamKeys(stream);
+  for (size_t p = 0; p < dead.size(); ++p) {
+    if (dead[p] == dead_key) return keys[p];
+  }
+  return keys[0];
+}
+
+DeadLetterFilter FilterFromFlags() {
+  return {absl::GetFlag(FLAGS_game), absl::GetFlag(FLAGS_reason)};
+}
+
+// `stats deadletter list`: a table (or JSON) of the letters matching
+// --game/--reason, at most --limit.
 absl::Status DeadLetterList(RedisConnection* conn) {
-  const std::string dead = absl::GetFlag(FLAGS_dead_letter);
-  auto total = conn->Command({"XLEN", dead});
-  if (!total.ok()) return total.status();
-  auto reply = conn->Command({"XRANGE", dead, "-", "+", "COUNT",
-                              absl::StrCat(absl::GetFlag(FLAGS_limit))});
-  if (!reply.ok()) return reply.status();
-  if (reply->is_error()) return absl::InternalError(reply->str);
+  const std::vector<std::string> keys = DeadLetterKeys();
   const std::string field = absl::GetFlag(FLAGS_field);
-  std::vector<StreamEntry> entries = ParseEntries(*reply);
+  const DeadLetterFilter filter = FilterFromFlags();
+  int64_t total = 0;
+  auto letters = ListDeadLetters(
+      conn, keys, field, filter,
+      static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_limit))), &total);
+  if (!letters.ok()) return letters.status();
   if (absl::GetFlag(FLAGS_json)) {
     std::vector<std::string> items;
-    for (const auto& e : entries) {
-      std::vector<std::string> parts = {"\"id\":" + JsonString(e.id)};
+    for (const DeadLetter& e : *letters) {
+      std::vector<std::string> parts = {"\"id\":" + JsonString(e.id),
+                                        "\"stream\":" + JsonString(e.key)};
+      if (e.Field("game_id") == nullptr && !e.game_id.empty()) {
+        parts.push_back("\"game_id\":" + JsonString(e.game_id));
+      }
       for (const auto& [k, v] : e.fields) {
         if (k == field) continue;  // raw bytes; decoded below when possible
         parts.push_back(JsonString(k) + ":" + JsonString(v));
@@ -706,88 +720,78 @@ absl::Status DeadLetterList(RedisConnection* conn) {
       }
       items.push_back("{" + absl::StrJoin(parts, ",") + "}");
     }
-    std::cout << "{\"total\":" << total->integer << ",\"entries\":["
+    std::cout << "{\"total\":" << total << ",\"entries\":["
               << absl::StrJoin(items, ",") << "]}\n";
     return absl::OkStatus();
   }
   std::vector<std::vector<std::string>> rows;
-  for (const auto& e : entries) {
-    std::string reason, deliveries, game, event_id;
+  for (const DeadLetter& e : *letters) {
+    std::string reason, deliveries, last_failed, event_id = "(undecodable)";
     for (const auto& [k, v] : e.fields) {
       if (k == "reason" || k == "error") reason = v;
       if (k == "deliveries" || k == "delivery_count") deliveries = v;
+      if (k == "last_failed_at") last_failed = v;
     }
     v1::GameEvent event;
     if (const std::string* raw = e.Field(field);
         raw && event.ParseFromString(*raw)) {
-      game = event.game_id();
       event_id = event.event_id();
-    } else {
-      game = "?";
-      event_id = "(undecodable)";
     }
-    rows.push_back({e.id, game, event_id, deliveries, reason});
+    rows.push_back({e.id, e.game_id.empty() ? "?" : e.game_id, event_id,
+                    e.ReasonCode(), deliveries, last_failed, reason});
   }
-  std::cout << FormatTable({"ID", "GAME", "EVENT", "DELIVERIES", "REASON"},
-                           rows);
-  std::cout << total->integer << (total->integer == 1 ? " entry" : " entries")
-            << " in " << dead << "\n";
+  std::cout << FormatTable(
+      {"ID", "GAME", "EVENT", "CODE", "DELIVERIES", "LAST FAILED", "REASON"},
+      rows);
+  std::cout << (filter.empty() ? ""
+                               : absl::StrCat(letters->size(), " shown (",
+                                              filter.Describe(), ") of "))
+            << total << (total == 1 ? " entry" : " entries") << " in "
+            << absl::StrJoin(keys, ", ") << "\n";
   return absl::OkStatus();
 }
 
-// Moves each entry back: XADD of the original bytes to the event stream and
-// XDEL from the dead-letter stream in one MULTI/EXEC, so an entry is never
-// lost or duplicated if the CLI dies half way.
+// `stats deadletter requeue ID...|all`: moves letters back to the event
+// stream (tools/cli/dead_letters.h, Requeue); `all` and a bare `requeue`
+// take the letters matching --game/--reason.
 absl::Status DeadLetterRequeue(RedisConnection* conn,
                                const std::vector<std::string>& ids_or_all) {
-  const std::string dead = absl::GetFlag(FLAGS_dead_letter);
+  const std::vector<std::string> keys = DeadLetterKeys();
   const std::string field = absl::GetFlag(FLAGS_field);
-  std::vector<StreamEntry> entries;
-  if (ids_or_all.size() == 1 && ids_or_all[0] == "all") {
-    auto reply = conn->Command({"XRANGE", dead, "-", "+"});
-    if (!reply.ok()) return reply.status();
-    entries = ParseEntries(*reply);
-  } else {
-    for (const auto& id : ids_or_all) {
-      auto reply = conn->Command({"XRANGE", dead, id, id});
-      if (!reply.ok()) return reply.status();
-      if (reply->is_error()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("id '", id, "': ", reply->str));
-      }
-      auto found = ParseEntries(*reply);
-      if (found.empty()) {
-        return absl::NotFoundError(absl::StrCat(
-            "id '", id, "': not in ", dead, "; see `stats deadletter list`"));
-      }
-      entries.push_back(found[0]);
-    }
+  const DeadLetterFilter filter = FilterFromFlags();
+  const bool all =
+      ids_or_all.empty() || (ids_or_all.size() == 1 && ids_or_all[0] == "all");
+  if (all && ids_or_all.empty() && filter.empty()) {
+    return absl::InvalidArgumentError(
+        "usage: stats deadletter requeue ID...|all [--game G] [--reason R]");
   }
-  ProgressBar bar("requeue", entries.size(), absl::GetFlag(FLAGS_progress));
+  if (!all && !filter.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "requeue: ", filter.Describe(),
+        " selects letters, so give `all` (or no ids) instead of ids"));
+  }
   std::vector<std::vector<std::string>> rows;
-  int moved = 0;
-  for (const auto& e : entries) {
-    const std::string* raw = e.Field(field);
-    if (raw == nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "entry ", e.id, " has no field '", field, "' (--field) to requeue"));
+  auto move = [&](const DeadLetter& letter) -> absl::Status {
+    auto id = Requeue(conn, letter, RequeueStreamFor(letter.key), field);
+    if (!id.ok()) return id.status();
+    rows.push_back({letter.id, *id});
+    return absl::OkStatus();
+  };
+  if (all) {
+    absl::Status status = ForEachDeadLetter(conn, keys, field, filter, move);
+    if (!status.ok()) return status;
+  } else {
+    auto letters = FindDeadLetters(conn, keys, field, ids_or_all);
+    if (!letters.ok()) return letters.status();
+    ProgressBar bar("requeue", letters->size(), absl::GetFlag(FLAGS_progress));
+    for (const DeadLetter& letter : *letters) {
+      absl::Status status = move(letter);
+      if (!status.ok()) return status;
+      bar.Update(static_cast<int64_t>(rows.size()));
     }
-    auto replies =
-        conn->Pipeline({{"MULTI"},
-                        {"XADD", absl::GetFlag(FLAGS_stream), "*", field, *raw},
-                        {"XDEL", dead, e.id},
-                        {"EXEC"}});
-    if (!replies.ok()) return replies.status();
-    const RedisReply& exec = replies->back();
-    if (exec.is_error() || exec.elements.size() != 2 ||
-        exec.elements[0].is_error()) {
-      return absl::InternalError(
-          absl::StrCat("requeue of ", e.id, " failed: ", exec.DebugString()));
-    }
-    rows.push_back({e.id, exec.elements[0].str});
-    bar.Update(++moved);
+    bar.Finish();
   }
-  bar.Finish();
+  const size_t moved = rows.size();
   if (absl::GetFlag(FLAGS_json)) {
     std::vector<std::string> items;
     items.reserve(rows.size());
@@ -799,7 +803,8 @@ absl::Status DeadLetterRequeue(RedisConnection* conn,
   } else {
     std::cout << FormatTable({"DEAD-LETTER ID", "NEW STREAM ID"}, rows);
     std::cout << "requeued " << moved << (moved == 1 ? " entry" : " entries")
-              << " to " << absl::GetFlag(FLAGS_stream) << "\n";
+              << " to " << absl::StrJoin(AllStreamKeys(StreamFromFlags()), ", ")
+              << "\n";
   }
   return absl::OkStatus();
 }
@@ -945,10 +950,6 @@ absl::Status Run(const std::vector<std::string>& argv) {
     if (command == "lag") return Lag(conn->get());
     if (args.empty() || args[0] == "list") return DeadLetterList(conn->get());
     if (args[0] == "requeue") {
-      if (args.size() < 2) {
-        return absl::InvalidArgumentError(
-            "usage: stats deadletter requeue ID...|all");
-      }
       return DeadLetterRequeue(conn->get(), {args.begin() + 1, args.end()});
     }
     return absl::InvalidArgumentError(absl::StrCat(

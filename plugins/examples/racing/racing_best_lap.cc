@@ -26,6 +26,10 @@ class BestLapScorer : public Scorer {
     return {(*lap)->player_id()};
   }
 
+  std::vector<std::string> CustomEventTypes() const override {
+    return {LapCompleted::descriptor()->full_name()};
+  }
+
   absl::StatusOr<std::vector<ScoreChange>> Score(
       const v1::GameEvent& event,
       const absl::flat_hash_map<std::string, ScorerState>& current)

@@ -60,6 +60,10 @@ class RacingStatsHandler : public StatsHandler {
     return {(*lap)->player_id()};
   }
 
+  std::vector<std::string> CustomEventTypes() const override {
+    return {LapCompleted::descriptor()->full_name()};
+  }
+
   absl::StatusOr<std::vector<StatChange>> Apply(
       const v1::GameEvent& event,
       const absl::flat_hash_map<std::string, StatMap>& current) const override {

@@ -190,6 +190,17 @@ TEST(RacingStats, TrackFilter) {
   EXPECT_EQ((*spa)[0].values.at("best_lap_ms").int_value(), 140000);
 }
 
+// Both plugins declare the custom type they act on, so the worker
+// dead-letters (rather than drops) laps of a game without them.
+TEST(RacingExample, BothPluginsDeclareLapCompleted) {
+  const std::vector<std::string> lap = {
+      "statstracker.examples.racing.v1.LapCompleted"};
+  EXPECT_EQ(BestLap("")->CustomEventTypes(), lap);
+  auto handler = MakeHandler("racing", RacingParams());
+  ASSERT_TRUE(handler.ok()) << handler.status();
+  EXPECT_EQ((*handler)->CustomEventTypes(), lap);
+}
+
 // The sample config parses, and every plugin in it builds from the registry.
 TEST(RacingExample, SampleConfigBuilds) {
   std::ifstream in("plugins/examples/racing/racing_game.textproto");
