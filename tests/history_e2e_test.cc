@@ -60,6 +60,8 @@ server {
 logging { level: "info" }
 games {
   game_id: "duel"
+  # The season test publishes events of January: no age bound.
+  admission { max_age {} }
   leaderboards { leaderboard_id: "elo" scorer: "elo" history { max_points: 5 } }
   leaderboards { leaderboard_id: "best" scorer: "best_score" history { max_points: 10 } }
   leaderboards { leaderboard_id: "wins" scorer: "win_count" }

@@ -353,7 +353,7 @@ TEST_F(WorkerAdmissionTest, PublishEventsRefusesWhatTheWorkerWouldNot) {
   EXPECT_EQ(old.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(absl::StartsWith(
       old.error_message(),
-      "events[1] (event_id 'epoch'): occurred_at: 1970-01-01T00:00:00Z is "
+      "events[1].occurred_at (event_id 'epoch'): 1970-01-01T00:00:00Z is "
       "outside the admission window of game 'arcade': "))
       << old.error_message();
   grpc::Status ahead =
@@ -366,7 +366,7 @@ TEST_F(WorkerAdmissionTest, PublishEventsRefusesWhatTheWorkerWouldNot) {
   EXPECT_EQ(unhandled.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(absl::StrContains(
       unhandled.error_message(),
-      "events[0] (event_id 'u'): custom.type_url: no plugin of game 'racer' "
+      "events[0].custom.type_url (event_id 'u'): no plugin of game 'racer' "
       "handles 'acme.Unknown'"))
       << unhandled.error_message();
   // The lap type is unhandled too until the racing plugins are configured.

@@ -14,7 +14,8 @@
 # Ports: Redis 6390, gRPC 50051, REST + page 8080, metrics 9464 (worker) and
 # 9465 (server); override with STATS_REDIS_PORT, STATS_GRPC_PORT,
 # STATS_HTTP_PORT, STATS_WORKER_METRICS_PORT, STATS_SERVER_METRICS_PORT.
-# STATS_STACK_DIR (default .stack) holds data, logs and pid files, so a
+# STATS_MIN_REPLICAS_ACKED sets the worker's redis.min_replicas_acked (on a
+# cluster). STATS_STACK_DIR (default .stack) holds data, logs and pid files, so a
 # second stack (e.g. for benchmarks) can run beside the first with its own
 # directory and ports. A crash leaves stale pid files; start/stop notice and
 # clean them up.
@@ -206,7 +207,8 @@ start() {
   if [ "$built_worker" = 1 ]; then
     start_daemon worker "worker ready" "$bin/worker/worker" --mode "$MODE" \
       --config_dir "$ROOT/config" --redis_port "$REDIS_PORT" \
-      --stream_partitions "$PARTITIONS" --metrics_address "$WORKER_METRICS"
+      --stream_partitions "$PARTITIONS" --metrics_address "$WORKER_METRICS" \
+      --min_replicas_acked "${STATS_MIN_REPLICAS_ACKED:--1}"
   else
     missing+=("worker")
   fi

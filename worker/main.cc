@@ -33,6 +33,9 @@ ABSL_FLAG(int, redis_port, 0, "Overrides redis.port when > 0");
 ABSL_FLAG(int, stream_partitions, 0,
           "Overrides stream.partitions when > 0 (producers, workers and "
           "servers must agree)");
+ABSL_FLAG(int, min_replicas_acked, -1,
+          "Overrides redis.min_replicas_acked when >= 0 (Redis Cluster: WAIT "
+          "for that many replicas before acknowledging)");
 ABSL_FLAG(std::string, consumer_name, "",
           "Overrides worker.consumer_name (default <hostname>-<pid>)");
 ABSL_FLAG(std::string, metrics_address, "",
@@ -60,6 +63,10 @@ int Run() {
   if (absl::GetFlag(FLAGS_stream_partitions) > 0) {
     config->mutable_stream()->set_partitions(
         absl::GetFlag(FLAGS_stream_partitions));
+  }
+  if (absl::GetFlag(FLAGS_min_replicas_acked) >= 0) {
+    config->mutable_redis()->set_min_replicas_acked(
+        absl::GetFlag(FLAGS_min_replicas_acked));
   }
   v1::WorkerConfig* wc = config->mutable_worker();
   if (!absl::GetFlag(FLAGS_consumer_name).empty()) {
