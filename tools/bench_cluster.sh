@@ -56,8 +56,9 @@ queries() {  # queries NAME BODY METHOD -> "q/s mean"
 applied() {  # applied LABEL PORT PARTITIONS -> loadgen's drained rate
   local out
   out="$(bazel-bin/tools/loadgen/loadgen --redis_port "$2" --partitions "$3" \
-    --events "$EVENTS" --seed "$RANDOM" 2>&1)"
-  echo "$out" | grep -E "^(publish|processing|end-to-end)" | sed "s/^/  [$1] /"
+    --events "$EVENTS" --seed "$RANDOM" 2>&1)" || true
+  echo "$out" | grep -E "^(publish|processing|end-to-end)" | sed "s/^/  [$1] /" ||
+    echo "$out" | tail -n 5
 }
 
 per_node() {  # per_node PORT... -> keys and commands per node
@@ -94,6 +95,15 @@ bash tools/stack.sh stop >/dev/null
 
 echo "== Redis Cluster with redis.min_replicas_acked: 1"
 export STATS_MIN_REPLICAS_ACKED=1
-bash tools/stack.sh start --cluster >/dev/null
+# A fresh cluster, so both cluster runs start from the same state.
+bash tools/cluster.sh reset >/dev/null
+bash tools/cluster.sh start >/dev/null
+if ! bash tools/stack.sh start --cluster >"$work/stack-wait.log" 2>&1; then
+  tail -n 20 "$work/stack-wait.log"
+  exit 1
+fi
 applied "cluster+WAIT" 7101 3
+for p in 7101 7102 7103; do
+  redis-cli -p "$p" INFO commandstats | grep cmdstat_wait | sed "s/^/  [$p] /"
+done
 bash tools/stack.sh stop >/dev/null
