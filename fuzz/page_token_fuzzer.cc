@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+#include "common/keys.h"
 #include "server/page_token.h"
 
 namespace {
@@ -41,8 +42,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           std::memcmp(&again->stored_score, &cursor->stored_score,
                       sizeof(double)) == 0);
   }
-  // The input as a cursor's member: encode, decode for the same scope.
-  if (size >= 8 + 17 && size <= 8 + 144) {
+  // The input as a cursor's member (8 bytes of score first): encode, decode
+  // for the same scope. Members are a 7- or 15-byte prefix and a player id
+  // of 1 to 128 bytes (common/keys.h, layout 2).
+  constexpr size_t kMinMember = statstracker::keys::kTimeKeyBytes + 1;
+  constexpr size_t kMaxMember = statstracker::keys::kTimeKeyBytes +
+                                statstracker::keys::kSecondaryKeyBytes + 128;
+  if (size >= 8 + kMinMember && size <= 8 + kMaxMember) {
     PageCursor made;
     std::memcpy(&made.stored_score, data, sizeof(double));
     if (std::isnan(made.stored_score)) return 0;

@@ -8,6 +8,13 @@ tools/install_deps.sh || exit 1
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
+# Bazel links bazel-<checkout directory name> to its execution root, and
+# //... would descend into that link unless .bazelignore names it (it names
+# bazel-main and bazel-statstracker); for a checkout of another name the
+# link is dropped before Bazel runs (Bazel makes it again).
+self_link="bazel-$(basename "$PWD")"
+grep -qxF "$self_link" .bazelignore 2>/dev/null || rm -f "$self_link"
+
 # Arguments starting with // are the targets (default //...); the rest are
 # options.
 targets=()
