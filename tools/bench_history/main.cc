@@ -39,6 +39,7 @@
 #include "tests/redis_server.h"
 #include "tests/server_stack.h"
 #include "tests/worker_test_util.h"
+#include "tools/bench_memory/bench_memory.h"
 
 ABSL_FLAG(int, players, 2000, "Players (even)");
 ABSL_FLAG(int, cap, 100, "history.max_points");
@@ -47,30 +48,6 @@ ABSL_FLAG(int, id_bytes, 36, "Length of the event ids (12 to 128)");
 namespace statstracker {
 namespace testing {
 namespace {
-
-constexpr char kStream[] = "statstracker:events";
-
-void Check(const absl::Status& status, const char* what) {
-  if (!status.ok()) {
-    std::cerr << what << ": " << status << std::endl;
-    exit(1);
-  }
-}
-
-std::string PlayerId(int i) { return absl::StrFormat("player-%07d", i); }
-
-int64_t UsedMemory(RedisConnection* conn) {
-  auto info = conn->CommandOk({"INFO", "memory"});
-  Check(info.status(), "INFO memory");
-  for (absl::string_view line : absl::StrSplit(info->str, '\n')) {
-    if (absl::ConsumePrefix(&line, "used_memory:")) {
-      int64_t v = 0;
-      (void)absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &v);
-      return v;
-    }
-  }
-  return 0;
-}
 
 std::string ConfigText(int cap) {
   return absl::StrCat(
@@ -113,10 +90,10 @@ std::vector<std::string> Matches(int players, int rounds, int id_bytes) {
       e.mutable_producer()->set_sequence(n + 1);
       auto* m = e.mutable_match_completed();
       auto* a = m->add_participants();
-      a->set_player_id(PlayerId(order[i]));
+      a->set_player_id(BenchPlayerId(order[i]));
       a->set_outcome(rng() % 2 ? v1::OUTCOME_WIN : v1::OUTCOME_LOSS);
       auto* b = m->add_participants();
-      b->set_player_id(PlayerId(order[i + 1]));
+      b->set_player_id(BenchPlayerId(order[i + 1]));
       b->set_outcome(a->outcome() == v1::OUTCOME_WIN ? v1::OUTCOME_LOSS
                                                      : v1::OUTCOME_WIN);
       bytes.push_back(e.SerializeAsString());
@@ -134,41 +111,23 @@ struct Run {
 
 Run Measure(int players, int cap, int rounds) {
   auto redis = RedisServer::Start();
-  Check(redis.status(), "redis-server");
+  CheckOrExit(redis.status(), "redis-server");
   auto conn = (*redis)->Connect();
-  Check(conn.status(), "connect");
+  CheckOrExit(conn.status(), "connect");
   auto config = WriteTempFile("bench-history.textproto", ConfigText(cap));
-  Check(config.status(), "config");
+  CheckOrExit(config.status(), "config");
   const std::vector<std::string> events =
       Matches(players, rounds, absl::GetFlag(FLAGS_id_bytes));
   Run run;
-  const int64_t before = UsedMemory(conn->get());
-  for (size_t i = 0; i < events.size(); i += 2000) {
-    std::vector<std::vector<std::string>> cmds;
-    for (size_t j = i; j < std::min(events.size(), i + 2000); ++j) {
-      cmds.push_back({"XADD", kStream, "*", "event", events[j]});
-    }
-    Check((*conn)->Pipeline(cmds).status(), "XADD");
-  }
-  auto worker = StartWorker(**redis, *config, "bench");
-  Check(worker.status(), "worker");
-  Check(WaitDrained(conn->get(), absl::Minutes(30)), "drain");
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline) {  // let the trimmer see the last acks
-    auto len = (*conn)->CommandOk({"XLEN", kStream});
-    if (len.ok() && len->integer == 0) break;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  (*worker)->Stop();
-  run.bytes = UsedMemory(conn->get()) - before;
+  run.bytes = ApplyAndMeasure(redis->get(), conn->get(), *config, events);
   if (cap > 0) {
     for (int p = 0; p < players; ++p) {
       const std::string key =
-          keys::BoardHistory("bench", "b", "all", PlayerId(p));
+          keys::BoardHistory("bench", "b", "all", BenchPlayerId(p));
       auto usage = (*conn)->CommandOk({"MEMORY", "USAGE", key, "SAMPLES", "0"});
       auto len = (*conn)->CommandOk({"LLEN", key});
-      Check(usage.status(), "MEMORY USAGE");
-      Check(len.status(), "LLEN");
+      CheckOrExit(usage.status(), "MEMORY USAGE");
+      CheckOrExit(len.status(), "LLEN");
       run.list_usage += usage->integer;
       run.points += len->integer;
       run.lists += len->integer > 0 ? 1 : 0;
@@ -182,7 +141,7 @@ void Main() {
   const int cap = absl::GetFlag(FLAGS_cap);
   std::cout << "players=" << players << " cap=" << cap << " event ids of "
             << absl::GetFlag(FLAGS_id_bytes) << " bytes, player ids like "
-            << PlayerId(0) << "\n";
+            << BenchPlayerId(0) << "\n";
   const Run off = Measure(players, 0, cap);
   const Run one = Measure(players, cap, 1);
   const Run full = Measure(players, cap, cap);

@@ -28,6 +28,7 @@
 #include "tests/redis_server.h"
 #include "tests/server_stack.h"
 #include "tests/worker_test_util.h"
+#include "tools/bench_memory/bench_memory.h"
 
 ABSL_FLAG(int, players, 1000000, "Players per board");
 ABSL_FLAG(int, dedup_events, 200000, "Events of each dedup measurement");
@@ -36,30 +37,6 @@ ABSL_FLAG(std::string, only, "", "Run just this scenario (name)");
 namespace statstracker {
 namespace testing {
 namespace {
-
-constexpr char kStream[] = "statstracker:events";
-
-void Check(const absl::Status& status, const char* what) {
-  if (!status.ok()) {
-    std::cerr << what << ": " << status << std::endl;
-    exit(1);
-  }
-}
-
-std::string PlayerId(int i) { return absl::StrFormat("player-%07d", i); }
-
-int64_t UsedMemory(RedisConnection* conn) {
-  auto info = conn->CommandOk({"INFO", "memory"});
-  Check(info.status(), "INFO memory");
-  for (absl::string_view line : absl::StrSplit(info->str, '\n')) {
-    if (absl::ConsumePrefix(&line, "used_memory:")) {
-      int64_t v = 0;
-      absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &v);
-      return v;
-    }
-  }
-  return 0;
-}
 
 struct Scenario {
   std::string name;
@@ -113,10 +90,10 @@ Load MakeLoad(const Scenario& s, int players, bool sequenced) {
       envelope(&e, i / 2);
       auto* m = e.mutable_match_completed();
       auto* a = m->add_participants();
-      a->set_player_id(PlayerId(i));
+      a->set_player_id(BenchPlayerId(i));
       a->set_outcome(v1::OUTCOME_WIN);
       auto* b = m->add_participants();
-      b->set_player_id(PlayerId(i + 1));
+      b->set_player_id(BenchPlayerId(i + 1));
       b->set_outcome(v1::OUTCOME_LOSS);
       load.bytes.push_back(e.SerializeAsString());
     }
@@ -128,7 +105,7 @@ Load MakeLoad(const Scenario& s, int players, bool sequenced) {
     // Integer scores 0..99,999: about ten players share each (ties), or
     // all distinct.
     double score = s.distinct_scores ? i : static_cast<double>(rng() % 100000);
-    e.mutable_score_submitted()->set_player_id(PlayerId(i));
+    e.mutable_score_submitted()->set_player_id(BenchPlayerId(i));
     e.mutable_score_submitted()->set_score(score);
     load.bytes.push_back(e.SerializeAsString());
     load.scores.push_back(score);
@@ -136,48 +113,17 @@ Load MakeLoad(const Scenario& s, int players, bool sequenced) {
   return load;
 }
 
-void Publish(RedisConnection* conn, const std::vector<std::string>& bytes) {
-  for (size_t i = 0; i < bytes.size(); i += 2000) {
-    std::vector<std::vector<std::string>> cmds;
-    for (size_t j = i; j < std::min(bytes.size(), i + 2000); ++j) {
-      cmds.push_back({"XADD", kStream, "*", "event", bytes[j]});
-    }
-    Check(conn->Pipeline(cmds).status(), "XADD");
-  }
-}
-
-// Runs the worker over `bytes` on an empty Redis; returns the bytes Redis
-// holds afterwards beyond what it held before, and the conn for more.
-int64_t ApplyAndMeasure(RedisServer* redis, RedisConnection* conn,
-                        const std::string& config,
-                        const std::vector<std::string>& bytes) {
-  const int64_t before = UsedMemory(conn);
-  Publish(conn, bytes);
-  auto worker = StartWorker(*redis, config, "bench");
-  Check(worker.status(), "worker");
-  Check(WaitDrained(conn, absl::Minutes(30)), "drain");
-  // Let the trimmer see the last acknowledgements.
-  absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline) {
-    auto len = conn->CommandOk({"XLEN", kStream});
-    if (len.ok() && len->integer == 0) break;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  (*worker)->Stop();
-  return UsedMemory(conn) - before;
-}
-
 int64_t BareZset(RedisConnection* conn, const std::vector<double>& scores,
                  int players) {
-  Check(conn->CommandOk({"FLUSHALL", "SYNC"}).status(), "FLUSHALL");
+  CheckOrExit(conn->CommandOk({"FLUSHALL", "SYNC"}).status(), "FLUSHALL");
   const int64_t before = UsedMemory(conn);
   for (int i = 0; i < players; i += 2000) {
     std::vector<std::string> zadd = {"ZADD", "bare"};
     for (int j = i; j < std::min(players, i + 2000); ++j) {
       zadd.push_back(absl::StrCat(scores[j]));
-      zadd.push_back(PlayerId(j));
+      zadd.push_back(BenchPlayerId(j));
     }
-    Check(conn->CommandOk(zadd).status(), "ZADD");
+    CheckOrExit(conn->CommandOk(zadd).status(), "ZADD");
   }
   return UsedMemory(conn) - before;
 }
@@ -200,7 +146,7 @@ void Run() {
       {"elo", R"(leaderboard_id: "b" scorer: "elo")", true, false},
       {"glicko2", R"(leaderboard_id: "b" scorer: "glicko2")", true, false},
   };
-  std::cout << "players=" << players << " ids like " << PlayerId(0)
+  std::cout << "players=" << players << " ids like " << BenchPlayerId(0)
             << " (redis-server " << std::flush;
   system(
       "redis-server --version | sed 's/.*v=\\([^ ]*\\).*/\\1/' | tr -d '\\n'");
@@ -213,11 +159,11 @@ void Run() {
       continue;
     }
     auto redis = RedisServer::Start();
-    Check(redis.status(), "redis-server");
+    CheckOrExit(redis.status(), "redis-server");
     auto conn = (*redis)->Connect();
-    Check(conn.status(), "connect");
+    CheckOrExit(conn.status(), "connect");
     auto config = WriteTempFile("bench-storage.textproto", ConfigText(s, 1000));
-    Check(config.status(), "config");
+    CheckOrExit(config.status(), "config");
     Load load = MakeLoad(s, players, /*sequenced=*/true);
     const int64_t ours =
         ApplyAndMeasure(redis->get(), conn->get(), *config, load.bytes);
@@ -226,7 +172,7 @@ void Run() {
     if (scores.empty()) {
       auto all = (*conn)->CommandOk({"ZRANGE", keys::Board("bench", "b", "all"),
                                      "0", "-1", "WITHSCORES"});
-      Check(all.status(), "ZRANGE");
+      CheckOrExit(all.status(), "ZRANGE");
       scores.assign(players, 0);
       for (size_t i = 0; i + 1 < all->elements.size(); i += 2) {
         const std::string& m = all->elements[i].str;
@@ -249,13 +195,13 @@ void Run() {
                "|---|---|---|---|\n";
   for (bool sequenced : {true, false}) {
     auto redis = RedisServer::Start();
-    Check(redis.status(), "redis-server");
+    CheckOrExit(redis.status(), "redis-server");
     auto conn = (*redis)->Connect();
-    Check(conn.status(), "connect");
+    CheckOrExit(conn.status(), "connect");
     Scenario s{"dedup", R"(leaderboard_id: "b" scorer: "cumulative_points")",
                false, false};
     auto config = WriteTempFile("bench-dedup.textproto", ConfigText(s, 1000));
-    Check(config.status(), "config");
+    CheckOrExit(config.status(), "config");
     std::vector<std::string> bytes;
     for (int i = 0; i < n; ++i) {
       v1::GameEvent e;
@@ -276,11 +222,11 @@ void Run() {
     int64_t dedup = 0;
     auto names = (*conn)->CommandOk(
         {"KEYS", sequenced ? "st:{bench}:producer:*" : "st:{bench}:dedup:*"});
-    Check(names.status(), "KEYS");
+    CheckOrExit(names.status(), "KEYS");
     for (const RedisReply& key : names->elements) {
       auto usage =
           (*conn)->CommandOk({"MEMORY", "USAGE", key.str, "SAMPLES", "0"});
-      Check(usage.status(), "MEMORY USAGE");
+      CheckOrExit(usage.status(), "MEMORY USAGE");
       dedup += usage->integer;
     }
     std::cout << absl::StrFormat(
