@@ -9,14 +9,13 @@
 #include "absl/strings/string_view.h"
 #include "common/config_loader.h"
 #include "common/logging.h"
+#include "fuzz/fuzz_check.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/field_comparator.h"
 #include "google/protobuf/util/message_differencer.h"
 
 namespace {
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using statstracker::fuzz::Check;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

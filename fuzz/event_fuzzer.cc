@@ -13,15 +13,14 @@
 #include "common/event_validation.h"
 #include "common/field_error.h"
 #include "common/wire_check.h"
+#include "fuzz/fuzz_check.h"
 #include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/util/field_comparator.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "statstracker/v1/events.pb.h"
 
 namespace {
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using statstracker::fuzz::Check;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

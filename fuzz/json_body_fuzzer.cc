@@ -11,15 +11,13 @@
 
 #include "absl/strings/string_view.h"
 #include "common/wire_check.h"
-#include "server/gateway/api_descriptor_set.h"
+#include "fuzz/api_routes.h"
+#include "fuzz/fuzz_check.h"
 #include "server/gateway/route_table.h"
-#include "server/gateway/testing/echo_descriptor_set.h"
 
 namespace {
 
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using statstracker::fuzz::Check;
 
 struct Target {
   const char* method;
@@ -35,17 +33,7 @@ constexpr Target kTargets[] = {
     {"PATCH", "/v1/echo/p1/note"},
 };
 
-const statstracker::gateway::RouteTable& Routes() {
-  static const auto* table = [] {
-    auto built = statstracker::gateway::RouteTable::Build(
-        {std::string(statstracker::gateway::embedded::ApiDescriptorSet()),
-         std::string(
-             statstracker::gateway::testing::embedded::EchoDescriptorSet())});
-    Check(built.ok());
-    return built->release();
-  }();
-  return *table;
-}
+using statstracker::fuzz::ApiAndEchoRoutes;
 
 }  // namespace
 
@@ -56,9 +44,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view body(reinterpret_cast<const char*>(data) + 1,
                                size - 1);
   std::vector<std::string> allowed;
-  auto match = Routes().Find(t.method, t.path, &allowed);
+  auto match = ApiAndEchoRoutes().Find(t.method, t.path, &allowed);
   Check(match.ok());
-  auto message = Routes().NewMessage(match->route->method->input_type());
+  auto message =
+      ApiAndEchoRoutes().NewMessage(match->route->method->input_type());
   absl::Status built =
       BuildRequest(*match->route, match->bindings, {}, body, message.get());
   if (built.ok()) built = statstracker::CheckUtf8Strings(*message);
@@ -68,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::string bytes;
   Check(message->SerializeToString(&bytes));
-  auto decoded = Routes().NewMessage(match->route->method->input_type());
+  auto decoded =
+      ApiAndEchoRoutes().NewMessage(match->route->method->input_type());
   Check(statstracker::DecodeMessage(bytes, decoded.get()).ok());
   return 0;
 }

@@ -11,12 +11,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "common/keys.h"
+#include "fuzz/fuzz_check.h"
 #include "server/page_token.h"
 
 namespace {
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using statstracker::fuzz::Check;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

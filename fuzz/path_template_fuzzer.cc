@@ -7,13 +7,12 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "fuzz/fuzz_check.h"
 #include "server/gateway/path_template.h"
 #include "server/gateway/request_target.h"
 
 namespace {
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using statstracker::fuzz::Check;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -14,28 +14,16 @@
 
 #include "absl/strings/string_view.h"
 #include "common/wire_check.h"
-#include "server/gateway/api_descriptor_set.h"
+#include "fuzz/api_routes.h"
+#include "fuzz/fuzz_check.h"
 #include "server/gateway/request_target.h"
 #include "server/gateway/route_table.h"
-#include "server/gateway/testing/echo_descriptor_set.h"
 
 namespace {
 
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using statstracker::fuzz::Check;
 
-const statstracker::gateway::RouteTable& Routes() {
-  static const auto* table = [] {
-    auto built = statstracker::gateway::RouteTable::Build(
-        {std::string(statstracker::gateway::embedded::ApiDescriptorSet()),
-         std::string(
-             statstracker::gateway::testing::embedded::EchoDescriptorSet())});
-    Check(built.ok());
-    return built->release();
-  }();
-  return *table;
-}
+using statstracker::fuzz::ApiAndEchoRoutes;
 
 }  // namespace
 
@@ -52,9 +40,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string method(line.substr(0, space));
   RequestTarget target = ParseRequestTarget(line.substr(space + 1));
   std::vector<std::string> allowed;
-  auto match = Routes().Find(method, target.path, &allowed);
+  auto match = ApiAndEchoRoutes().Find(method, target.path, &allowed);
   if (!match.ok()) return 0;
-  auto message = Routes().NewMessage(match->route->method->input_type());
+  auto message =
+      ApiAndEchoRoutes().NewMessage(match->route->method->input_type());
   absl::Status built = BuildRequest(*match->route, match->bindings,
                                     target.query, body, message.get());
   if (built.ok()) built = statstracker::CheckUtf8Strings(*message);
@@ -64,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::string bytes;
   Check(message->SerializeToString(&bytes));
-  auto decoded = Routes().NewMessage(match->route->method->input_type());
+  auto decoded =
+      ApiAndEchoRoutes().NewMessage(match->route->method->input_type());
   Check(statstracker::DecodeMessage(bytes, decoded.get()).ok());
   return 0;
 }
