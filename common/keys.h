@@ -137,6 +137,13 @@ std::string DedupBucket(absl::string_view game_id, int64_t width_seconds,
 std::string Producer(absl::string_view game_id, absl::string_view producer_id);
 std::string Cursor(absl::string_view game_id);
 
+// The Pub/Sub channel a commit that changed a game's data publishes on
+// (PUBLISH, inside the commit's MULTI/EXEC); the message is the game id.
+// The server's answer cache drops that game's answers when it hears it.
+// Not a key: it holds no data and belongs to no slot (Redis Cluster
+// broadcasts PUBLISH to every node).
+inline constexpr absl::string_view kChangesChannel = "st:changes";
+
 // The ZSET score for `score` on a board sorted by `order`: negated for
 // higher-is-better boards, so ascending order is always best first.
 double StoredScore(double score, v1::SortOrder order);
