@@ -328,6 +328,13 @@ void ApplyDefaults(v1::StatsTrackerConfig* config) {
   if (!server->has_watch_min_interval()) {
     SetDuration(server->mutable_watch_min_interval(), 0, 500000000);
   }
+  v1::AnswerCacheConfig* cache = server->mutable_answer_cache();
+  if (cache->max_bytes() == 0) cache->set_max_bytes(64u << 20);
+  if (!cache->has_max_age()) SetDuration(cache->mutable_max_age(), 1, 0);
+  if (!cache->has_ping_interval()) {
+    SetDuration(cache->mutable_ping_interval(), 0, 100000000);
+  }
+  if (server->redis_connections() == 0) server->set_redis_connections(2);
 
   v1::LoggingConfig* logging = config->mutable_logging();
   if (logging->level().empty()) logging->set_level("info");
@@ -539,6 +546,23 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
             "server.http_limits.header_timeout", &http.header_timeout()},
         {"server.http_limits.idle_timeout", &http.idle_timeout()}}) {
     if (absl::Status s = CheckNonNegative(field, *d); !s.ok()) return s;
+  }
+  const v1::AnswerCacheConfig& cache = server.answer_cache();
+  for (const auto& [field, d] :
+       {std::pair<const char*, const Duration*>{"server.answer_cache.max_age",
+                                                &cache.max_age()},
+        {"server.answer_cache.ping_interval", &cache.ping_interval()}}) {
+    if (absl::Status s = CheckNonNegative(field, *d); !s.ok()) return s;
+  }
+  if (cache.max_age().seconds() > 3600) {
+    return Invalid("server.answer_cache.max_age",
+                   absl::StrCat("must be at most 1h, got ",
+                                cache.max_age().seconds(), "s"));
+  }
+  if (server.redis_connections() > 64) {
+    return Invalid("server.redis_connections",
+                   absl::StrCat("must be 0 (default 2) to 64, got ",
+                                server.redis_connections()));
   }
   if (http.threads() > 64) {
     return Invalid(

@@ -9,7 +9,7 @@
 namespace statstracker {
 namespace {
 
-std::vector<std::string> EvalCommand(const std::string& verb,
+std::vector<std::string> ScriptCommand(const std::string& verb,
                                      const std::string& script_or_sha,
                                      const std::vector<std::string>& keys,
                                      const std::vector<std::string>& args) {
@@ -50,7 +50,13 @@ RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
 std::vector<std::string> RedisScript::EvalShaCommand(
     const std::vector<std::string>& keys,
     const std::vector<std::string>& args) const {
-  return EvalCommand("EVALSHA", sha1_, keys, args);
+  return ScriptCommand("EVALSHA", sha1_, keys, args);
+}
+
+std::vector<std::string> RedisScript::EvalCommand(
+    const std::vector<std::string>& keys,
+    const std::vector<std::string>& args) const {
+  return ScriptCommand("EVAL", source_, keys, args);
 }
 
 absl::Status RedisScript::Load(RedisConnection* conn) const {
@@ -62,10 +68,10 @@ absl::Status RedisScript::Load(RedisConnection* conn) const {
 absl::StatusOr<RedisReply> RedisScript::Run(
     RedisConnection* conn, const std::vector<std::string>& keys,
     const std::vector<std::string>& args) const {
-  auto reply = conn->Command(EvalCommand("EVALSHA", sha1_, keys, args));
+  auto reply = conn->Command(ScriptCommand("EVALSHA", sha1_, keys, args));
   if (!reply.ok()) return reply.status();
   if (reply->is_error() && absl::StartsWith(reply->str, "NOSCRIPT")) {
-    reply = conn->Command(EvalCommand("EVAL", source_, keys, args));
+    reply = conn->Command(ScriptCommand("EVAL", source_, keys, args));
     if (!reply.ok()) return reply.status();
   }
   absl::Status status = CheckReply(*reply, "script");

@@ -28,6 +28,12 @@ class RedisScript {
       const std::vector<std::string>& keys,
       const std::vector<std::string>& args) const;
 
+  // The EVAL command (the script's source) for a caller that pipelines
+  // EVALSHA itself and got NOSCRIPT back.
+  std::vector<std::string> EvalCommand(
+      const std::vector<std::string>& keys,
+      const std::vector<std::string>& args) const;
+
   // Loads the script into Redis's script cache (SCRIPT LOAD), so that
   // pipelined EVALSHA commands find it.
   absl::Status Load(RedisConnection* conn) const;

@@ -12,6 +12,7 @@
 #include "common/event_validation.h"
 #include "common/field_error.h"
 #include "common/keys.h"
+#include "common/logging.h"
 #include "common/player_buckets.h"
 #include "common/redis_script.h"
 #include "common/stream_partitions.h"
@@ -111,18 +112,41 @@ absl::StatusOr<std::vector<RedisReply>> Transaction(
 
 }  // namespace
 
-absl::Status AdminServiceImpl::Begin(grpc::ServerContext* context) const {
-  absl::Status status = CheckCallAlive(context);
-  if (!status.ok()) return status;
-  return env_->auth->Check(*context);
+template <class Request, class Response>
+void AdminServiceImpl::Blocking(
+    const CallInfo& call, const Request& request,
+    absl::Status (AdminServiceImpl::*work)(const Request&, Response*),
+    AnswerDone done) {
+  absl::Status alive = CheckDeadline(call);
+  if (!alive.ok()) return done(alive);
+  env_->blocking->Run([this, request, work, done = std::move(done)] {
+    Response response;
+    absl::Status status = (this->*work)(request, &response);
+    if (!status.ok()) return done(status);
+    done(EncodeAnswer(response));
+  });
 }
 
-grpc::Status AdminServiceImpl::PublishEvents(
-    grpc::ServerContext* context, const v1::PublishEventsRequest* request,
-    v1::PublishEventsResponse* response) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoPublish(*request, response);
-  return ToGrpcStatus(status);
+void AdminServiceImpl::AnnounceChange(RedisConnection* conn,
+                                      const std::string& game) {
+  // This server stops serving the old answers at once; the others when the
+  // message reaches them. A lost PUBLISH leaves them stale for at most the
+  // cache's max_age (server/answer_cache.h).
+  if (env_->cache != nullptr) env_->cache->Invalidate(game);
+  auto published = conn->Command(
+      {"PUBLISH", std::string(keys::kChangesChannel), game});
+  if (!published.ok() || published->is_error()) {
+    Log(LogLevel::kWarning, "could not announce a change of game data",
+        {{"game", game},
+         {"error", published.ok() ? published->str
+                                  : std::string(published.status().message())}});
+  }
+}
+
+void AdminServiceImpl::PublishEvents(const CallInfo& call,
+                                     const v1::PublishEventsRequest& request,
+                                     AnswerDone done) {
+  Blocking(call, request, &AdminServiceImpl::DoPublish, std::move(done));
 }
 
 absl::Status AdminServiceImpl::DoPublish(
@@ -211,12 +235,10 @@ absl::Status AdminServiceImpl::WaitForReplicas(RedisConnection* conn,
   return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::ResetLeaderboard(
-    grpc::ServerContext* context, const v1::ResetLeaderboardRequest* request,
-    v1::ResetLeaderboardResponse* response) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoReset(*request, response);
-  return ToGrpcStatus(status);
+void AdminServiceImpl::ResetLeaderboard(
+    const CallInfo& call, const v1::ResetLeaderboardRequest& request,
+    AnswerDone done) {
+  Blocking(call, request, &AdminServiceImpl::DoReset, std::move(done));
 }
 
 absl::Status AdminServiceImpl::DoReset(
@@ -258,16 +280,15 @@ absl::Status AdminServiceImpl::DoReset(
     if (!reply.ok()) return reply.status();
     removed += reply->integer;
   }
+  AnnounceChange(lease->get(), game);
   response->set_removed_entries(removed);
   return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::ErasePlayer(
-    grpc::ServerContext* context, const v1::ErasePlayerRequest* request,
-    v1::ErasePlayerResponse* response) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoErase(*request, response);
-  return ToGrpcStatus(status);
+void AdminServiceImpl::ErasePlayer(const CallInfo& call,
+                                   const v1::ErasePlayerRequest& request,
+                                   AnswerDone done) {
+  Blocking(call, request, &AdminServiceImpl::DoErase, std::move(done));
 }
 
 absl::Status AdminServiceImpl::DoErase(const v1::ErasePlayerRequest& request,
@@ -303,6 +324,7 @@ absl::Status AdminServiceImpl::DoErase(const v1::ErasePlayerRequest& request,
   if (!del.ok()) return del.status();
   status = CheckReply(*del, "DEL");
   if (!status.ok()) return status;
+  AnnounceChange(lease->get(), request.game_id());
   response->set_removed_entries(removed);
   response->set_removed_stats(del->integer > 0);
   return absl::OkStatus();

@@ -265,36 +265,34 @@ absl::StatusOr<v1::LeaderboardEntry> MakeEntry(
 }
 
 std::vector<std::string> ListPageCommand(const BoardRef& board, int limit) {
-  return PageScript().EvalShaCommand(
-      {keys::Board(board.game_id, board.board_id, board.period),
-       keys::BoardDistinct(board.game_id, board.board_id, board.period)},
-      {ModeArg(board.config->tie_mode()), absl::StrCat(limit), "0", "", ""});
+  ScriptCall call = PageCall(board, limit, std::nullopt);
+  return call.script->EvalShaCommand(call.keys, call.args);
 }
 
 std::vector<std::string> AroundPlayerCommand(const BoardRef& board,
                                              absl::string_view player_id,
                                              int radius) {
-  return AroundScript().EvalShaCommand(LookupKeys(board),
-                                       AroundArgs(board, player_id, radius));
+  ScriptCall call = AroundCall(board, player_id, radius);
+  return call.script->EvalShaCommand(call.keys, call.args);
 }
 
-absl::StatusOr<BoardPage> ListPage(RedisConnection* conn, const BoardRef& board,
-                                   int limit,
-                                   const std::optional<PageCursor>& after) {
-  std::vector<std::string> args = {
-      ModeArg(board.config->tie_mode()), absl::StrCat(limit), after ? "1" : "0",
-      after ? keys::FormatScore(after->stored_score) : "",
-      after ? after->member : ""};
-  auto reply = PageScript().Run(
-      conn,
-      {keys::Board(board.game_id, board.board_id, board.period),
-       keys::BoardDistinct(board.game_id, board.board_id, board.period)},
-      args);
-  if (!reply.ok()) return reply.status();
-  const auto& el = reply->elements;
+ScriptCall PageCall(const BoardRef& board, int limit,
+                    const std::optional<PageCursor>& after) {
+  return {&PageScript(),
+          {keys::Board(board.game_id, board.board_id, board.period),
+           keys::BoardDistinct(board.game_id, board.board_id, board.period)},
+          {ModeArg(board.config->tie_mode()), absl::StrCat(limit),
+           after ? "1" : "0",
+           after ? keys::FormatScore(after->stored_score) : "",
+           after ? after->member : ""}};
+}
+
+absl::StatusOr<BoardPage> ParsePage(const BoardRef& board,
+                                    const RedisReply& reply) {
+  const auto& el = reply.elements;
   if (el.size() < 2 || !IsInt(el[0]) || !IsInt(el[1]) ||
       (el.size() - 2) % 3 != 0) {
-    return Unexpected("the page script", *reply);
+    return Unexpected("the page script", reply);
   }
   BoardPage page;
   page.total = el[0].integer;
@@ -308,22 +306,33 @@ absl::StatusOr<BoardPage> ListPage(RedisConnection* conn, const BoardRef& board,
   return page;
 }
 
-absl::StatusOr<AroundPlayer> ListAroundPlayer(RedisConnection* conn,
-                                              const BoardRef& board,
-                                              absl::string_view player_id,
-                                              int radius) {
-  auto reply = AroundScript().Run(conn, LookupKeys(board),
-                                  AroundArgs(board, player_id, radius));
+absl::StatusOr<BoardPage> ListPage(RedisConnection* conn, const BoardRef& board,
+                                   int limit,
+                                   const std::optional<PageCursor>& after) {
+  ScriptCall call = PageCall(board, limit, after);
+  auto reply = call.script->Run(conn, call.keys, call.args);
   if (!reply.ok()) return reply.status();
-  const auto& el = reply->elements;
-  if (el.empty() || !IsInt(el[0]))
-    return Unexpected("the around script", *reply);
+  return ParsePage(board, *reply);
+}
+
+ScriptCall AroundCall(const BoardRef& board, absl::string_view player_id,
+                      int radius) {
+  return {&AroundScript(), LookupKeys(board),
+          AroundArgs(board, player_id, radius)};
+}
+
+absl::StatusOr<AroundPlayer> ParseAround(const BoardRef& board,
+                                         const RedisReply& reply) {
+  const auto& el = reply.elements;
+  if (el.empty() || !IsInt(el[0])) {
+    return Unexpected("the around script", reply);
+  }
   AroundPlayer out;
   out.total = el[0].integer;
   if (el.size() == 1) return out;
   if (el.size() < 3 || !IsInt(el[1]) || !IsInt(el[2]) ||
       (el.size() - 3) % 3 != 0) {
-    return Unexpected("the around script", *reply);
+    return Unexpected("the around script", reply);
   }
   int64_t start = el[1].integer;
   int64_t player_index = el[2].integer;
@@ -331,25 +340,38 @@ absl::StatusOr<AroundPlayer> ListAroundPlayer(RedisConnection* conn,
   if (!status.ok()) return status;
   int64_t offset = player_index - start;
   if (offset < 0 || offset >= static_cast<int64_t>(out.entries.size())) {
-    return Unexpected("the around script", *reply);
+    return Unexpected("the around script", reply);
   }
   out.player = out.entries[offset];
   return out;
 }
 
-absl::StatusOr<PlayersEntries> ListForPlayers(
-    RedisConnection* conn, const BoardRef& board,
-    const std::vector<std::string>& player_ids) {
+absl::StatusOr<AroundPlayer> ListAroundPlayer(RedisConnection* conn,
+                                              const BoardRef& board,
+                                              absl::string_view player_id,
+                                              int radius) {
+  ScriptCall call = AroundCall(board, player_id, radius);
+  auto reply = call.script->Run(conn, call.keys, call.args);
+  if (!reply.ok()) return reply.status();
+  return ParseAround(board, *reply);
+}
+
+ScriptCall ForPlayersCall(const BoardRef& board,
+                          const std::vector<std::string>& player_ids) {
   std::vector<std::string> args = {
       ModeArg(board.config->tie_mode()),
       keys::BoardRecordPrefix(board.game_id, board.board_id, board.period),
       absl::StrCat(keys::MemberPrefixBytes(*board.config))};
   args.insert(args.end(), player_ids.begin(), player_ids.end());
-  auto reply = ForPlayersScript().Run(conn, LookupKeys(board), args);
-  if (!reply.ok()) return reply.status();
-  const auto& el = reply->elements;
+  return {&ForPlayersScript(), LookupKeys(board), std::move(args)};
+}
+
+absl::StatusOr<PlayersEntries> ParseForPlayers(
+    const BoardRef& board, const std::vector<std::string>& player_ids,
+    const RedisReply& reply) {
+  const auto& el = reply.elements;
   if (el.empty() || !IsInt(el[0]) || (el.size() - 1) % 5 != 0) {
-    return Unexpected("the players script", *reply);
+    return Unexpected("the players script", reply);
   }
   PlayersEntries out;
   out.total = el[0].integer;
@@ -359,7 +381,7 @@ absl::StatusOr<PlayersEntries> ListForPlayers(
     if (!IsInt(el[pos]) || !IsStr(el[pos + 1]) || !IsStr(el[pos + 2]) ||
         !IsInt(el[pos + 3]) || !IsInt(el[pos + 4]) || el[pos].integer < 0 ||
         el[pos].integer >= static_cast<int64_t>(player_ids.size())) {
-      return Unexpected("the players script", *reply);
+      return Unexpected("the players script", reply);
     }
     auto stored = ParseScore(el[pos + 2].str);
     if (!stored.ok()) return stored.status();
@@ -378,15 +400,31 @@ absl::StatusOr<PlayersEntries> ListForPlayers(
   return out;
 }
 
+absl::StatusOr<PlayersEntries> ListForPlayers(
+    RedisConnection* conn, const BoardRef& board,
+    const std::vector<std::string>& player_ids) {
+  ScriptCall call = ForPlayersCall(board, player_ids);
+  auto reply = call.script->Run(conn, call.keys, call.args);
+  if (!reply.ok()) return reply.status();
+  return ParseForPlayers(board, player_ids, *reply);
+}
+
+std::vector<std::string> CountCommand(const BoardRef& board) {
+  return {"ZCARD", keys::Board(board.game_id, board.board_id, board.period)};
+}
+
+absl::StatusOr<int64_t> ParseCount(const RedisReply& reply) {
+  absl::Status status = CheckReply(reply, "ZCARD");
+  if (!status.ok()) return status;
+  if (!IsInt(reply)) return Unexpected("ZCARD", reply);
+  return reply.integer;
+}
+
 absl::StatusOr<int64_t> CountEntries(RedisConnection* conn,
                                      const BoardRef& board) {
-  auto reply = conn->Command(
-      {"ZCARD", keys::Board(board.game_id, board.board_id, board.period)});
+  auto reply = conn->Command(CountCommand(board));
   if (!reply.ok()) return reply.status();
-  absl::Status status = CheckReply(*reply, "ZCARD");
-  if (!status.ok()) return status;
-  if (!IsInt(*reply)) return Unexpected("ZCARD", *reply);
-  return reply->integer;
+  return ParseCount(*reply);
 }
 
 }  // namespace server

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/redis_client.h"
+#include "common/redis_script.h"
 #include "server/page_token.h"
 #include "statstracker/v1/config.pb.h"
 #include "statstracker/v1/leaderboard.pb.h"
@@ -79,6 +80,31 @@ absl::StatusOr<PlayersEntries> ListForPlayers(
 // Number of entries on the board.
 absl::StatusOr<int64_t> CountEntries(RedisConnection* conn,
                                      const BoardRef& board);
+
+// The same queries in two halves, for callers that send the commands
+// themselves (server/board_reads.h multiplexes them): the script call a query
+// makes, and the parse of its reply. The functions above are
+// "Run(Call(...)) then Parse".
+struct ScriptCall {
+  const RedisScript* script = nullptr;
+  std::vector<std::string> keys;
+  std::vector<std::string> args;
+};
+ScriptCall PageCall(const BoardRef& board, int limit,
+                    const std::optional<PageCursor>& after);
+absl::StatusOr<BoardPage> ParsePage(const BoardRef& board,
+                                    const RedisReply& reply);
+ScriptCall AroundCall(const BoardRef& board, absl::string_view player_id,
+                      int radius);
+absl::StatusOr<AroundPlayer> ParseAround(const BoardRef& board,
+                                         const RedisReply& reply);
+ScriptCall ForPlayersCall(const BoardRef& board,
+                          const std::vector<std::string>& player_ids);
+absl::StatusOr<PlayersEntries> ParseForPlayers(
+    const BoardRef& board, const std::vector<std::string>& player_ids,
+    const RedisReply& reply);
+std::vector<std::string> CountCommand(const BoardRef& board);
+absl::StatusOr<int64_t> ParseCount(const RedisReply& reply);
 
 // The EVALSHA argv ListPage (no cursor) and ListAroundPlayer send, for
 // benchmarks that replay the exact Redis work of a query with

@@ -3,10 +3,25 @@
 #include <algorithm>
 
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "grpcpp/support/slice.h"
 
 namespace statstracker {
 namespace server {
+namespace {
+
+// A write reactor that only finishes: what a stream refused at the edge
+// gets. Deletes itself when gRPC is done with it.
+class FinishedStreamReactor final
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  explicit FinishedStreamReactor(const grpc::Status& status) {
+    Finish(status);
+  }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
 
 std::string ByteBufferBytes(const grpc::ByteBuffer& buffer) {
   std::string bytes;
@@ -26,10 +41,40 @@ grpc::ByteBuffer SerializeToByteBuffer(
   return grpc::ByteBuffer(&slice, 1);
 }
 
-const char* CheckedService::AddName(absl::string_view method) {
+grpc::ByteBuffer AnswerToByteBuffer(const Answer& answer) {
+  grpc::Slice slice(answer->proto());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+CallInfo CallInfoOf(const grpc::CallbackServerContext& context) {
+  CallInfo call;
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it != metadata.end()) {
+    call.authorization = std::string(it->second.data(), it->second.size());
+  }
+  const auto deadline = context.deadline();
+  if (deadline != std::chrono::system_clock::time_point::max()) {
+    call.deadline = absl::FromChrono(deadline);
+  }
+  return call;
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* FinishedStream(
+    const grpc::Status& status) {
+  return new FinishedStreamReactor(status);
+}
+
+int CheckedService::AddName(absl::string_view method) {
   methods_added_.emplace_back(method);
   paths_.push_back(absl::StrCat("/", service_->full_name(), "/", method));
-  return paths_.back().c_str();
+  return static_cast<int>(methods_added_.size()) - 1;
+}
+
+const CheckedService::RawUnary* CheckedService::FindUnary(
+    absl::string_view path) const {
+  auto it = raw_unary_.find(path);
+  return it == raw_unary_.end() ? nullptr : &it->second;
 }
 
 absl::Status CheckedService::CheckComplete() const {

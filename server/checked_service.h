@@ -11,13 +11,15 @@
 // and a failure is answered by ToGrpcStatus (server/error_status.h):
 // INVALID_ARGUMENT with a google.rpc.BadRequest naming the field.
 //
-// The methods keep their RPC types (unary, server streaming) on gRPC's sync
-// API, so gRPC still receives a whole request before a thread runs the
-// handler; the method handlers are gRPC's own templates instantiated on
-// grpc::ByteBuffer, as generated code instantiates them on messages.
+// Methods run on gRPC's callback API (raw, on grpc::ByteBuffer, as
+// generated "raw callback" methods do): a handler returns at once and
+// answers through its completion (server/async_call.h), so no thread is
+// parked on a call. The same edge + handler is kept per unary method as a
+// RawUnary, which the REST gateway calls directly (no in-process gRPC hop).
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,12 +29,14 @@
 #include "absl/strings/string_view.h"
 #include "common/wire_check.h"
 #include "google/protobuf/descriptor.h"
+#include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/impl/service_type.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
-#include "grpcpp/support/method_handler.h"
+#include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
+#include "server/async_call.h"
 #include "server/error_status.h"
 #include "server/request_validation.h"
 
@@ -46,19 +50,32 @@ std::string ByteBufferBytes(const grpc::ByteBuffer& buffer);
 grpc::ByteBuffer SerializeToByteBuffer(
     const google::protobuf::MessageLite& message);
 
+// An answer's bytes as a ByteBuffer.
+grpc::ByteBuffer AnswerToByteBuffer(const Answer& answer);
+
+// The CallInfo of a gRPC call.
+CallInfo CallInfoOf(const grpc::CallbackServerContext& context);
+
+// A stream that ends at once with `status` (a request refused at the edge).
+grpc::ServerWriteReactor<grpc::ByteBuffer>* FinishedStream(
+    const grpc::Status& status);
+
 class CheckedService : public grpc::Service {
  public:
   // Runs before a request is decoded (e.g. the API key check); a failure is
   // the call's status.
-  using Admission = std::function<absl::Status(grpc::ServerContext*)>;
-  template <class Request, class Response>
-  using UnaryHandler = std::function<grpc::Status(grpc::ServerContext*,
-                                                  const Request&, Response*)>;
-  template <class Response>
-  using Writer = std::function<bool(const Response&)>;
-  template <class Request, class Response>
-  using StreamHandler = std::function<grpc::Status(
-      grpc::ServerContext*, const Request&, const Writer<Response>&)>;
+  using Admission = std::function<absl::Status(const CallInfo&)>;
+  template <class Request>
+  using UnaryHandler =
+      std::function<void(const CallInfo&, const Request&, AnswerDone)>;
+  // A unary method from its request bytes: edge, then handler.
+  using RawUnary =
+      std::function<void(const CallInfo&, absl::string_view, AnswerDone)>;
+  // A server-streaming method: the reactor serving a checked request.
+  template <class Request>
+  using StreamHandler =
+      std::function<grpc::ServerWriteReactor<grpc::ByteBuffer>*(
+          grpc::CallbackServerContext*, const CallInfo&, const Request&)>;
 
   // The methods of `service` (from the generated descriptor pool) are added
   // with AddUnary / AddServerStreaming; `admission` may be empty.
@@ -66,51 +83,66 @@ class CheckedService : public grpc::Service {
                  Admission admission)
       : service_(service), admission_(std::move(admission)) {}
 
-  template <class Request, class Response>
-  void AddUnary(absl::string_view method,
-                UnaryHandler<Request, Response> handler) {
-    const char* name = AddName(method);
+  template <class Request>
+  void AddUnary(absl::string_view method, UnaryHandler<Request> handler) {
+    const int index = AddName(method);
     Admission admission = admission_;
+    RawUnary raw = [admission, handler](const CallInfo& call,
+                                        absl::string_view bytes,
+                                        AnswerDone done) {
+      Request request;
+      absl::Status edge = Edge(admission, call, bytes, &request);
+      if (!edge.ok()) return done(edge);
+      handler(call, request, std::move(done));
+    };
+    raw_unary_[paths_.back()] = raw;
     AddMethod(new grpc::internal::RpcServiceMethod(
-        name, grpc::internal::RpcMethod::NORMAL_RPC,
-        new grpc::internal::RpcMethodHandler<CheckedService, grpc::ByteBuffer,
-                                             grpc::ByteBuffer>(
-            [admission, handler](CheckedService*, grpc::ServerContext* context,
-                                 const grpc::ByteBuffer* in,
-                                 grpc::ByteBuffer* out) {
-              Request request;
-              absl::Status edge = Edge(admission, context, *in, &request);
-              if (!edge.ok()) return ToGrpcStatus(edge);
-              Response response;
-              grpc::Status status = handler(context, request, &response);
-              if (status.ok()) *out = SerializeToByteBuffer(response);
-              return status;
-            },
-            this)));
+        paths_.back().c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
+        nullptr));
+    MarkMethodRawCallback(
+        index,
+        new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer,
+                                                 grpc::ByteBuffer>(
+            [raw](grpc::CallbackServerContext* context,
+                  const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
+              grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+              raw(CallInfoOf(*context), ByteBufferBytes(*in),
+                  [reactor, out](absl::StatusOr<Answer> answer) {
+                    if (!answer.ok()) {
+                      reactor->Finish(ToGrpcStatus(answer.status()));
+                      return;
+                    }
+                    *out = AnswerToByteBuffer(*answer);
+                    reactor->Finish(grpc::Status::OK);
+                  });
+              return reactor;
+            }));
   }
 
-  template <class Request, class Response>
+  template <class Request>
   void AddServerStreaming(absl::string_view method,
-                          StreamHandler<Request, Response> handler) {
-    const char* name = AddName(method);
+                          StreamHandler<Request> handler) {
+    const int index = AddName(method);
     Admission admission = admission_;
     AddMethod(new grpc::internal::RpcServiceMethod(
-        name, grpc::internal::RpcMethod::SERVER_STREAMING,
-        new grpc::internal::ServerStreamingHandler<
-            CheckedService, grpc::ByteBuffer, grpc::ByteBuffer>(
-            [admission, handler](CheckedService*, grpc::ServerContext* context,
-                                 const grpc::ByteBuffer* in,
-                                 grpc::ServerWriter<grpc::ByteBuffer>* writer) {
-              Request request;
-              absl::Status edge = Edge(admission, context, *in, &request);
-              if (!edge.ok()) return ToGrpcStatus(edge);
-              Writer<Response> write = [writer](const Response& response) {
-                return writer->Write(SerializeToByteBuffer(response));
-              };
-              return handler(context, request, write);
-            },
-            this)));
+        paths_.back().c_str(), grpc::internal::RpcMethod::SERVER_STREAMING,
+        nullptr));
+    MarkMethodRawCallback(
+        index, new grpc::internal::CallbackServerStreamingHandler<
+                   grpc::ByteBuffer, grpc::ByteBuffer>(
+                   [admission, handler](grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* in) {
+                     CallInfo call = CallInfoOf(*context);
+                     Request request;
+                     absl::Status edge =
+                         Edge(admission, call, ByteBufferBytes(*in), &request);
+                     if (!edge.ok()) return FinishedStream(ToGrpcStatus(edge));
+                     return handler(context, call, request);
+                   }));
   }
+
+  // The unary method at gRPC path "/package.Service/Method", or nullptr.
+  const RawUnary* FindUnary(absl::string_view path) const;
 
   // OK if every method of the service has a handler; else FAILED_PRECONDITION
   // listing the missing ones (checked at start-up: a missing one would answer
@@ -120,24 +152,25 @@ class CheckedService : public grpc::Service {
  private:
   // admission, decode, validate.
   template <class Request>
-  static absl::Status Edge(const Admission& admission,
-                           grpc::ServerContext* context,
-                           const grpc::ByteBuffer& in, Request* request) {
+  static absl::Status Edge(const Admission& admission, const CallInfo& call,
+                           absl::string_view bytes, Request* request) {
     if (admission) {
-      absl::Status admitted = admission(context);
+      absl::Status admitted = admission(call);
       if (!admitted.ok()) return admitted;
     }
-    absl::Status decoded = DecodeMessage(ByteBufferBytes(in), request);
+    absl::Status decoded = DecodeMessage(bytes, request);
     if (!decoded.ok()) return decoded;
     return ValidateRequest(*request);
   }
 
-  const char* AddName(absl::string_view method);
+  // Records the method; returns its index among the service's methods.
+  int AddName(absl::string_view method);
 
   const google::protobuf::ServiceDescriptor* service_;
   Admission admission_;
   std::deque<std::string> paths_;  // gRPC keeps pointers to these
   std::vector<std::string> methods_added_;
+  std::map<std::string, RawUnary, std::less<>> raw_unary_;
 };
 
 }  // namespace server

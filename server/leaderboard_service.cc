@@ -1,18 +1,21 @@
 #include "server/leaderboard_service.h"
 
 #include <algorithm>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "common/field_error.h"
-#include "common/history_point.h"
 #include "common/periods.h"
-#include "google/protobuf/util/time_util.h"
+#include "server/board_reads.h"
+#include "server/checked_service.h"
+#include "server/error_status.h"
 #include "server/page_token.h"
 #include "server/player_history.h"
+#include "server/watch_stream.h"
 
 namespace statstracker {
 namespace server {
@@ -44,40 +47,50 @@ absl::StatusOr<int> CheckRange(absl::string_view field, int value, int min,
   return value;
 }
 
-absl::Duration WatchInterval(const v1::StatsTrackerConfig& config) {
-  const auto& d = config.server().watch_min_interval();
-  absl::Duration interval =
-      absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-  return interval > absl::ZeroDuration() ? interval : absl::Milliseconds(500);
+// A cache key: the query's name, the resolved board period and the query's
+// parameters, each length-prefixed so no two parameter lists collide.
+std::string CacheKey(absl::string_view query, const BoardRef& ref,
+                     std::initializer_list<absl::string_view> params) {
+  std::string key(query);
+  for (absl::string_view part : {absl::string_view(ref.board_id),
+                                 absl::string_view(ref.period)}) {
+    absl::StrAppend(&key, "|", part.size(), ":", part);
+  }
+  for (absl::string_view part : params) {
+    absl::StrAppend(&key, "|", part.size(), ":", part);
+  }
+  return key;
+}
+
+// Calls `done` with `status` when it is not OK; true if it did.
+bool Failed(const absl::Status& status, const AnswerDone& done) {
+  if (status.ok()) return false;
+  done(status);
+  return true;
 }
 
 }  // namespace
 
-absl::Status LeaderboardServiceImpl::Begin(grpc::ServerContext* context) const {
-  absl::Status status = CheckCallAlive(context);
-  if (!status.ok()) return status;
-  if (env_->config->server().require_api_key_for_queries()) {
-    return env_->auth->Check(*context);
+void LeaderboardServiceImpl::Cached(const std::string& game, std::string key,
+                                    std::function<void(AnswerDone)> load,
+                                    AnswerDone done) {
+  if (env_->cache == nullptr) {
+    load(std::move(done));
+    return;
   }
-  return absl::OkStatus();
+  env_->cache->Fetch(game, std::move(key), std::move(load), std::move(done));
 }
 
-grpc::Status LeaderboardServiceImpl::ListLeaderboards(
-    grpc::ServerContext* context, const v1::ListLeaderboardsRequest* request,
-    v1::ListLeaderboardsResponse* response) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoListLeaderboards(*request, response);
-  return ToGrpcStatus(status);
-}
-
-absl::Status LeaderboardServiceImpl::DoListLeaderboards(
-    const v1::ListLeaderboardsRequest& request,
-    v1::ListLeaderboardsResponse* response) {
+void LeaderboardServiceImpl::ListLeaderboards(
+    const CallInfo& call, const v1::ListLeaderboardsRequest& request,
+    AnswerDone done) {
+  if (Failed(CheckDeadline(call), done)) return;
   auto game = FindGame(*env_, request.game_id());
-  if (!game.ok()) return game.status();
+  if (Failed(game.status(), done)) return;
+  v1::ListLeaderboardsResponse response;
   absl::Time now = env_->now();
   for (const BoardRuntime& board : (*game)->boards) {
-    v1::LeaderboardInfo* info = response->add_leaderboards();
+    v1::LeaderboardInfo* info = response.add_leaderboards();
     *info->mutable_config() = board.config;
     if (HasPeriods(board.config)) {
       // Between two seasons no period is current; leave it empty.
@@ -85,278 +98,234 @@ absl::Status LeaderboardServiceImpl::DoListLeaderboards(
       if (period.ok()) info->set_current_period(period->id);
     }
   }
-  return absl::OkStatus();
+  done(EncodeAnswer(response));
 }
 
-grpc::Status LeaderboardServiceImpl::ListEntries(
-    grpc::ServerContext* context, const v1::ListEntriesRequest* request,
-    v1::ListEntriesResponse* response) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoListEntries(*request, response);
-  return ToGrpcStatus(status);
-}
-
-absl::Status LeaderboardServiceImpl::DoListEntries(
-    const v1::ListEntriesRequest& request, v1::ListEntriesResponse* response) {
+void LeaderboardServiceImpl::ListEntries(const CallInfo& call,
+                                         const v1::ListEntriesRequest& request,
+                                         AnswerDone done) {
+  if (Failed(CheckDeadline(call), done)) return;
   auto board = ResolveBoard(*env_, request.game_id(), request.leaderboard_id(),
                             request.period());
-  if (!board.ok()) return board.status();
+  if (Failed(board.status(), done)) return;
   auto page_size = CheckRange("page_size", request.page_size(), 1, kMaxPageSize,
                               kDefaultPageSize);
-  if (!page_size.ok()) return page_size.status();
+  if (Failed(page_size.status(), done)) return;
   std::optional<PageCursor> after;
   if (!request.page_token().empty()) {
     auto cursor = DecodePageToken(request.page_token(), TokenScope(board->ref));
-    if (!cursor.ok()) return cursor.status();
+    if (Failed(cursor.status(), done)) return;
     after = *std::move(cursor);
   }
-  auto page = env_->pool->Run(true, [&](RedisConnection* conn) {
-    return ListPage(conn, board->ref, *page_size, after);
-  });
-  if (!page.ok()) return page.status();
-  for (auto& entry : page->entries) *response->add_entries() = std::move(entry);
-  if (page->next.has_value()) {
-    response->set_next_page_token(
-        EncodePageToken(*page->next, TokenScope(board->ref)));
-  }
-  response->set_period(board->period_out);
-  return absl::OkStatus();
+  RedisMux* mux = env_->mux;
+  const int size = *page_size;
+  std::string key = CacheKey("entries", board->ref,
+                             {absl::StrCat(size), request.page_token()});
+  Cached(
+      board->ref.game_id, std::move(key),
+      [mux, resolved = *board, size, after](AnswerDone loaded) {
+        ReadPage(mux, resolved.ref, size, after,
+                 [resolved, loaded](absl::StatusOr<BoardPage> page) {
+                   if (Failed(page.status(), loaded)) return;
+                   v1::ListEntriesResponse response;
+                   for (auto& entry : page->entries) {
+                     *response.add_entries() = std::move(entry);
+                   }
+                   if (page->next.has_value()) {
+                     response.set_next_page_token(EncodePageToken(
+                         *page->next, TokenScope(resolved.ref)));
+                   }
+                   response.set_period(resolved.period_out);
+                   loaded(EncodeAnswer(response));
+                 });
+      },
+      std::move(done));
 }
 
-grpc::Status LeaderboardServiceImpl::GetPlayerRank(
-    grpc::ServerContext* context, const v1::GetPlayerRankRequest* request,
-    v1::GetPlayerRankResponse* response) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoGetPlayerRank(*request, response);
-  return ToGrpcStatus(status);
-}
-
-absl::Status LeaderboardServiceImpl::DoGetPlayerRank(
-    const v1::GetPlayerRankRequest& request,
-    v1::GetPlayerRankResponse* response) {
+void LeaderboardServiceImpl::GetPlayerRank(
+    const CallInfo& call, const v1::GetPlayerRankRequest& request,
+    AnswerDone done) {
+  if (Failed(CheckDeadline(call), done)) return;
   auto board = ResolveBoard(*env_, request.game_id(), request.leaderboard_id(),
                             request.period());
-  if (!board.ok()) return board.status();
-  absl::Status status = RequireNonEmpty("player_id", request.player_id());
-  if (!status.ok()) return status;
-  auto around = env_->pool->Run(true, [&](RedisConnection* conn) {
-    return ListAroundPlayer(conn, board->ref, request.player_id(), 0);
-  });
-  if (!around.ok()) return around.status();
-  if (!around->player.has_value()) return NoEntry(request.player_id(), *board);
-  *response->mutable_entry() = *std::move(around->player);
-  response->set_total_count(around->total);
-  response->set_period(board->period_out);
-  return absl::OkStatus();
+  if (Failed(board.status(), done)) return;
+  if (Failed(RequireNonEmpty("player_id", request.player_id()), done)) return;
+  RedisMux* mux = env_->mux;
+  Cached(
+      board->ref.game_id, CacheKey("rank", board->ref, {request.player_id()}),
+      [mux, resolved = *board, player = request.player_id()](
+          AnswerDone loaded) {
+        ReadAround(mux, resolved.ref, player, 0,
+                   [resolved, player, loaded](
+                       absl::StatusOr<AroundPlayer> around) {
+                     if (Failed(around.status(), loaded)) return;
+                     if (!around->player.has_value()) {
+                       loaded(NoEntry(player, resolved));
+                       return;
+                     }
+                     v1::GetPlayerRankResponse response;
+                     *response.mutable_entry() = *std::move(around->player);
+                     response.set_total_count(around->total);
+                     response.set_period(resolved.period_out);
+                     loaded(EncodeAnswer(response));
+                   });
+      },
+      std::move(done));
 }
 
-grpc::Status LeaderboardServiceImpl::ListEntriesAroundPlayer(
-    grpc::ServerContext* context,
-    const v1::ListEntriesAroundPlayerRequest* request,
-    v1::ListEntriesAroundPlayerResponse* response) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoAround(*request, response);
-  return ToGrpcStatus(status);
-}
-
-absl::Status LeaderboardServiceImpl::DoAround(
-    const v1::ListEntriesAroundPlayerRequest& request,
-    v1::ListEntriesAroundPlayerResponse* response) {
+void LeaderboardServiceImpl::ListEntriesAroundPlayer(
+    const CallInfo& call, const v1::ListEntriesAroundPlayerRequest& request,
+    AnswerDone done) {
+  if (Failed(CheckDeadline(call), done)) return;
   auto board = ResolveBoard(*env_, request.game_id(), request.leaderboard_id(),
                             request.period());
-  if (!board.ok()) return board.status();
-  absl::Status status = RequireNonEmpty("player_id", request.player_id());
-  if (!status.ok()) return status;
+  if (Failed(board.status(), done)) return;
+  if (Failed(RequireNonEmpty("player_id", request.player_id()), done)) return;
   auto radius =
       CheckRange("radius", request.radius(), 1, kMaxRadius, kDefaultRadius);
-  if (!radius.ok()) return radius.status();
-  auto around = env_->pool->Run(true, [&](RedisConnection* conn) {
-    return ListAroundPlayer(conn, board->ref, request.player_id(), *radius);
-  });
-  if (!around.ok()) return around.status();
-  if (!around->player.has_value()) return NoEntry(request.player_id(), *board);
-  for (auto& entry : around->entries) {
-    *response->add_entries() = std::move(entry);
-  }
-  response->set_period(board->period_out);
-  return absl::OkStatus();
+  if (Failed(radius.status(), done)) return;
+  RedisMux* mux = env_->mux;
+  const int r = *radius;
+  Cached(
+      board->ref.game_id,
+      CacheKey("around", board->ref, {request.player_id(), absl::StrCat(r)}),
+      [mux, resolved = *board, player = request.player_id(),
+       r](AnswerDone loaded) {
+        ReadAround(mux, resolved.ref, player, r,
+                   [resolved, player, loaded](
+                       absl::StatusOr<AroundPlayer> around) {
+                     if (Failed(around.status(), loaded)) return;
+                     if (!around->player.has_value()) {
+                       loaded(NoEntry(player, resolved));
+                       return;
+                     }
+                     v1::ListEntriesAroundPlayerResponse response;
+                     for (auto& entry : around->entries) {
+                       *response.add_entries() = std::move(entry);
+                     }
+                     response.set_period(resolved.period_out);
+                     loaded(EncodeAnswer(response));
+                   });
+      },
+      std::move(done));
 }
 
-grpc::Status LeaderboardServiceImpl::ListEntriesForPlayers(
-    grpc::ServerContext* context,
-    const v1::ListEntriesForPlayersRequest* request,
-    v1::ListEntriesForPlayersResponse* response) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoForPlayers(*request, response);
-  return ToGrpcStatus(status);
-}
-
-absl::Status LeaderboardServiceImpl::DoForPlayers(
-    const v1::ListEntriesForPlayersRequest& request,
-    v1::ListEntriesForPlayersResponse* response) {
+void LeaderboardServiceImpl::ListEntriesForPlayers(
+    const CallInfo& call, const v1::ListEntriesForPlayersRequest& request,
+    AnswerDone done) {
+  if (Failed(CheckDeadline(call), done)) return;
   auto board = ResolveBoard(*env_, request.game_id(), request.leaderboard_id(),
                             request.period());
-  if (!board.ok()) return board.status();
+  if (Failed(board.status(), done)) return;
   auto ids = UniquePlayerIds("player_ids", request.player_ids(), kMaxPlayers);
-  if (!ids.ok()) return ids.status();
-  auto found = env_->pool->Run(true, [&](RedisConnection* conn) {
-    return ListForPlayers(conn, board->ref, *ids);
-  });
-  if (!found.ok()) return found.status();
-  for (auto& entry : found->entries)
-    *response->add_entries() = std::move(entry);
-  for (auto& id : found->missing) response->add_missing_player_ids(id);
-  response->set_period(board->period_out);
-  return absl::OkStatus();
+  if (Failed(ids.status(), done)) return;
+  // Lists of players vary too much to be worth caching.
+  ReadForPlayers(env_->mux, board->ref, *std::move(ids),
+                 [resolved = *board, done = std::move(done)](
+                     absl::StatusOr<PlayersEntries> found) {
+                   if (Failed(found.status(), done)) return;
+                   v1::ListEntriesForPlayersResponse response;
+                   for (auto& entry : found->entries) {
+                     *response.add_entries() = std::move(entry);
+                   }
+                   for (auto& id : found->missing) {
+                     response.add_missing_player_ids(id);
+                   }
+                   response.set_period(resolved.period_out);
+                   done(EncodeAnswer(response));
+                 });
 }
 
-grpc::Status LeaderboardServiceImpl::CountEntries(
-    grpc::ServerContext* context, const v1::CountEntriesRequest* request,
-    v1::CountEntriesResponse* response) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoCount(*request, response);
-  return ToGrpcStatus(status);
-}
-
-absl::Status LeaderboardServiceImpl::DoCount(
-    const v1::CountEntriesRequest& request,
-    v1::CountEntriesResponse* response) {
+void LeaderboardServiceImpl::CountEntries(
+    const CallInfo& call, const v1::CountEntriesRequest& request,
+    AnswerDone done) {
+  if (Failed(CheckDeadline(call), done)) return;
   auto board = ResolveBoard(*env_, request.game_id(), request.leaderboard_id(),
                             request.period());
-  if (!board.ok()) return board.status();
-  auto count = env_->pool->Run(true, [&](RedisConnection* conn) {
-    return server::CountEntries(conn, board->ref);
-  });
-  if (!count.ok()) return count.status();
-  response->set_count(*count);
-  response->set_period(board->period_out);
-  return absl::OkStatus();
+  if (Failed(board.status(), done)) return;
+  RedisMux* mux = env_->mux;
+  Cached(
+      board->ref.game_id, CacheKey("count", board->ref, {}),
+      [mux, resolved = *board](AnswerDone loaded) {
+        ReadCount(mux, resolved.ref,
+                  [resolved, loaded](absl::StatusOr<int64_t> count) {
+                    if (Failed(count.status(), loaded)) return;
+                    v1::CountEntriesResponse response;
+                    response.set_count(*count);
+                    response.set_period(resolved.period_out);
+                    loaded(EncodeAnswer(response));
+                  });
+      },
+      std::move(done));
 }
 
-grpc::Status LeaderboardServiceImpl::GetPlayerHistory(
-    grpc::ServerContext* context, const v1::GetPlayerHistoryRequest* request,
-    v1::GetPlayerHistoryResponse* response) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoHistory(*request, response);
-  return ToGrpcStatus(status);
-}
-
-absl::Status LeaderboardServiceImpl::DoHistory(
-    const v1::GetPlayerHistoryRequest& request,
-    v1::GetPlayerHistoryResponse* response) {
+void LeaderboardServiceImpl::GetPlayerHistory(
+    const CallInfo& call, const v1::GetPlayerHistoryRequest& request,
+    AnswerDone done) {
+  if (Failed(CheckDeadline(call), done)) return;
   auto board = ResolveBoard(*env_, request.game_id(), request.leaderboard_id(),
                             request.period());
-  if (!board.ok()) return board.status();
-  absl::Status status = RequireNonEmpty("player_id", request.player_id());
-  if (!status.ok()) return status;
+  if (Failed(board.status(), done)) return;
+  if (Failed(RequireNonEmpty("player_id", request.player_id()), done)) return;
   const int kept =
       static_cast<int>(board->board->config.history().max_points());
   if (kept <= 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
+    done(absl::FailedPreconditionError(absl::StrCat(
         "leaderboard_id: leaderboard '", board->ref.board_id,
         "' keeps no history; its config needs history { max_points: N } "
-        "(LeaderboardConfig.history)"));
+        "(LeaderboardConfig.history)")));
+    return;
   }
   auto max_points = CheckRange("max_points", request.max_points(), 1,
                                static_cast<int>(kMaxHistoryPoints), kept);
-  if (!max_points.ok()) return max_points.status();
-  auto points = env_->pool->Run(true, [&](RedisConnection* conn) {
-    return ReadPlayerHistory(conn, board->ref, request.player_id(),
-                             std::min(*max_points, kept));
-  });
-  if (!points.ok()) return points.status();
-  if (points->empty()) {
-    return absl::NotFoundError(absl::StrCat(
-        "player_id: player '", request.player_id(),
-        "' has no history on leaderboard '", board->ref.board_id, "'",
-        board->period_out.empty()
-            ? ""
-            : absl::StrCat(" in period '", board->period_out, "'")));
-  }
-  for (auto& point : *points) *response->add_points() = std::move(point);
-  response->set_period(board->period_out);
-  return absl::OkStatus();
+  if (Failed(max_points.status(), done)) return;
+  const int points_wanted = std::min(*max_points, kept);
+  env_->mux->Submit(
+      {HistoryCommand(board->ref, request.player_id(), points_wanted)},
+      /*idempotent=*/true,
+      [resolved = *board, player = request.player_id(),
+       done = std::move(done)](
+          absl::StatusOr<std::vector<RedisReply>> replies) {
+        if (Failed(replies.status(), done)) return;
+        if (replies->size() != 1) {
+          done(absl::InternalError("redis: expected one reply to LRANGE"));
+          return;
+        }
+        auto points = ParseHistory(resolved.ref, player, replies->front());
+        if (Failed(points.status(), done)) return;
+        if (points->empty()) {
+          done(absl::NotFoundError(absl::StrCat(
+              "player_id: player '", ShownValue(player),
+              "' has no history on leaderboard '", resolved.ref.board_id, "'",
+              resolved.period_out.empty()
+                  ? ""
+                  : absl::StrCat(" in period '", resolved.period_out, "'"))));
+          return;
+        }
+        v1::GetPlayerHistoryResponse response;
+        for (auto& point : *points) *response.add_points() = std::move(point);
+        response.set_period(resolved.period_out);
+        done(EncodeAnswer(response));
+      });
 }
 
-grpc::Status LeaderboardServiceImpl::WatchLeaderboard(
-    grpc::ServerContext* context, const v1::WatchLeaderboardRequest* request,
-    grpc::ServerWriter<v1::WatchLeaderboardResponse>* writer) {
-  return Watch(context, *request,
-               [writer](const v1::WatchLeaderboardResponse& update) {
-                 return writer->Write(update);
-               });
-}
-
-grpc::Status LeaderboardServiceImpl::Watch(
-    grpc::ServerContext* context, const v1::WatchLeaderboardRequest& request,
-    const WatchWriter& write) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoWatch(context, request, write);
-  return ToGrpcStatus(status);
-}
-
-absl::Status LeaderboardServiceImpl::DoWatch(
-    grpc::ServerContext* context, const v1::WatchLeaderboardRequest& request,
-    const WatchWriter& write) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>*
+LeaderboardServiceImpl::WatchLeaderboard(
+    grpc::CallbackServerContext* /*context*/, const CallInfo& call,
+    const v1::WatchLeaderboardRequest& request) {
   // Validate once up front so a bad request fails before the stream starts.
-  auto first = ResolveBoard(*env_, request.game_id(), request.leaderboard_id(),
-                            request.period());
-  if (!first.ok()) return first.status();
-  auto top_n = CheckRange("top_n", request.top_n(), 1, kMaxTopN, kDefaultTopN);
-  if (!top_n.ok()) return top_n.status();
-  const absl::Duration interval = WatchInterval(*env_->config);
-  std::string last_sent;
-  bool sent_any = false;
-  while (true) {
-    if (context->IsCancelled() ||
-        (env_->shutting_down != nullptr && env_->shutting_down->load())) {
-      return absl::OkStatus();
-    }
-    absl::Status alive = CheckCallAlive(context);
-    if (!alive.ok()) return alive;
-    // Re-resolve each time: with an empty period the board follows
-    // rollovers to the new current period.
-    auto board = ResolveBoard(*env_, request.game_id(),
-                              request.leaderboard_id(), request.period());
-    if (!board.ok()) return board.status();
-    v1::WatchLeaderboardResponse update;
-    absl::Status polled =
-        env_->pool->Run(true, [&](RedisConnection* conn) -> absl::Status {
-          auto page = ListPage(conn, board->ref, *top_n, std::nullopt);
-          if (!page.ok()) return page.status();
-          for (auto& entry : page->entries)
-            *update.add_entries() = std::move(entry);
-          update.set_total_count(page->total);
-          if (!request.player_id().empty()) {
-            auto around =
-                ListAroundPlayer(conn, board->ref, request.player_id(), 0);
-            if (!around.ok()) return around.status();
-            if (around->player.has_value()) {
-              *update.mutable_player_entry() = *std::move(around->player);
-            }
-          }
-          return absl::OkStatus();
-        });
-    if (!polled.ok()) return polled;
-    update.set_period(board->period_out);
-    std::string bytes;
-    update.SerializeToString(&bytes);
-    if (!sent_any || bytes != last_sent) {
-      if (!write(update)) return absl::OkStatus();  // client gone
-      last_sent = std::move(bytes);
-      sent_any = true;
-    }
-    // Sleep in short slices so cancellation and shutdown end the stream
-    // quickly.
-    absl::Time wake = absl::Now() + interval;
-    while (absl::Now() < wake) {
-      if (context->IsCancelled() ||
-          (env_->shutting_down != nullptr && env_->shutting_down->load())) {
-        return absl::OkStatus();
-      }
-      absl::SleepFor(std::min(absl::Milliseconds(20), wake - absl::Now()));
-    }
+  absl::Status status = CheckDeadline(call);
+  if (status.ok()) {
+    status = ResolveBoard(*env_, request.game_id(), request.leaderboard_id(),
+                          request.period())
+                 .status();
   }
+  auto top_n = CheckRange("top_n", request.top_n(), 1, kMaxTopN, kDefaultTopN);
+  if (status.ok()) status = top_n.status();
+  if (!status.ok()) return FinishedStream(ToGrpcStatus(status));
+  auto* stream = new WatchStream(env_, request, *top_n);
+  stream->Start();
+  return stream;
 }
 
 }  // namespace server

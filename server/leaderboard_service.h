@@ -1,21 +1,23 @@
 #ifndef STATSTRACKER_SERVER_LEADERBOARD_SERVICE_H_
 #define STATSTRACKER_SERVER_LEADERBOARD_SERVICE_H_
 
-#include <functional>
-
-#include "grpcpp/grpcpp.h"
+#include "grpcpp/support/server_callback.h"
+#include "server/async_call.h"
 #include "server/request_validation.h"
 #include "server/service_env.h"
-#include "statstracker/v1/leaderboard.grpc.pb.h"
+#include "statstracker/v1/leaderboard.pb.h"
 
 namespace statstracker {
 namespace server {
 
-// LeaderboardService on Redis (semantics in leaderboard.proto). Uses the
-// synchronous API: each handler leases one Redis connection and makes one
-// round trip per query, so a handler thread blocks only that long; gRPC's
-// sync thread pool sizes itself to the load.
-class LeaderboardServiceImpl final : public v1::LeaderboardService::Service {
+// LeaderboardService on Redis (semantics in leaderboard.proto), on the
+// callback API: each query resolves its board, then answers from the answer
+// cache (server/answer_cache.h) or, on a miss, from one script call sent
+// through the multiplexed Redis access (server/redis_mux.h) whose reply is
+// encoded once and cached until the game's next commit is announced.
+// Requests reach these handlers already checked (server/checked_service.h),
+// from gRPC or straight from the REST gateway.
+class LeaderboardServiceImpl {
  public:
   // Page size limits of ListEntries (documented in leaderboard.proto).
   static constexpr int kDefaultPageSize = 10;
@@ -28,62 +30,34 @@ class LeaderboardServiceImpl final : public v1::LeaderboardService::Service {
 
   explicit LeaderboardServiceImpl(const ServiceEnv* env) : env_(env) {}
 
-  grpc::Status ListLeaderboards(
-      grpc::ServerContext* context, const v1::ListLeaderboardsRequest* request,
-      v1::ListLeaderboardsResponse* response) override;
-  grpc::Status ListEntries(grpc::ServerContext* context,
-                           const v1::ListEntriesRequest* request,
-                           v1::ListEntriesResponse* response) override;
-  grpc::Status GetPlayerRank(grpc::ServerContext* context,
-                             const v1::GetPlayerRankRequest* request,
-                             v1::GetPlayerRankResponse* response) override;
-  grpc::Status ListEntriesAroundPlayer(
-      grpc::ServerContext* context,
-      const v1::ListEntriesAroundPlayerRequest* request,
-      v1::ListEntriesAroundPlayerResponse* response) override;
-  grpc::Status ListEntriesForPlayers(
-      grpc::ServerContext* context,
-      const v1::ListEntriesForPlayersRequest* request,
-      v1::ListEntriesForPlayersResponse* response) override;
-  grpc::Status CountEntries(grpc::ServerContext* context,
-                            const v1::CountEntriesRequest* request,
-                            v1::CountEntriesResponse* response) override;
-  grpc::Status GetPlayerHistory(
-      grpc::ServerContext* context, const v1::GetPlayerHistoryRequest* request,
-      v1::GetPlayerHistoryResponse* response) override;
-  // Polls the board every ServerConfig.watch_min_interval (one script call,
-  // two with player_id) and sends an update when the serialized answer
-  // differs from the last one sent. Ends with OK when the client cancels or
-  // the server shuts down, with the error when Redis fails.
-  grpc::Status WatchLeaderboard(
-      grpc::ServerContext* context, const v1::WatchLeaderboardRequest* request,
-      grpc::ServerWriter<v1::WatchLeaderboardResponse>* writer) override;
-  // The same with the updates written through `write` (false: client gone);
-  // what the server registers (server/checked_service.h).
-  using WatchWriter = std::function<bool(const v1::WatchLeaderboardResponse&)>;
-  grpc::Status Watch(grpc::ServerContext* context,
-                     const v1::WatchLeaderboardRequest& request,
-                     const WatchWriter& write);
+  void ListLeaderboards(const CallInfo& call,
+                        const v1::ListLeaderboardsRequest& request,
+                        AnswerDone done);
+  void ListEntries(const CallInfo& call, const v1::ListEntriesRequest& request,
+                   AnswerDone done);
+  void GetPlayerRank(const CallInfo& call,
+                     const v1::GetPlayerRankRequest& request, AnswerDone done);
+  void ListEntriesAroundPlayer(
+      const CallInfo& call, const v1::ListEntriesAroundPlayerRequest& request,
+      AnswerDone done);
+  void ListEntriesForPlayers(const CallInfo& call,
+                             const v1::ListEntriesForPlayersRequest& request,
+                             AnswerDone done);
+  void CountEntries(const CallInfo& call,
+                    const v1::CountEntriesRequest& request, AnswerDone done);
+  void GetPlayerHistory(const CallInfo& call,
+                        const v1::GetPlayerHistoryRequest& request,
+                        AnswerDone done);
+  // The stream of a WatchLeaderboard call (server/watch_stream.h).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchLeaderboard(
+      grpc::CallbackServerContext* context, const CallInfo& call,
+      const v1::WatchLeaderboardRequest& request);
 
  private:
-  absl::Status Begin(grpc::ServerContext* context) const;
-  absl::Status DoListLeaderboards(const v1::ListLeaderboardsRequest& request,
-                                  v1::ListLeaderboardsResponse* response);
-  absl::Status DoListEntries(const v1::ListEntriesRequest& request,
-                             v1::ListEntriesResponse* response);
-  absl::Status DoGetPlayerRank(const v1::GetPlayerRankRequest& request,
-                               v1::GetPlayerRankResponse* response);
-  absl::Status DoAround(const v1::ListEntriesAroundPlayerRequest& request,
-                        v1::ListEntriesAroundPlayerResponse* response);
-  absl::Status DoForPlayers(const v1::ListEntriesForPlayersRequest& request,
-                            v1::ListEntriesForPlayersResponse* response);
-  absl::Status DoCount(const v1::CountEntriesRequest& request,
-                       v1::CountEntriesResponse* response);
-  absl::Status DoHistory(const v1::GetPlayerHistoryRequest& request,
-                         v1::GetPlayerHistoryResponse* response);
-  absl::Status DoWatch(grpc::ServerContext* context,
-                       const v1::WatchLeaderboardRequest& request,
-                       const WatchWriter& write);
+  // The answer for `key` of `game`: from the cache, or `load`ed (and then
+  // cached while no commit of the game has been announced since).
+  void Cached(const std::string& game, std::string key,
+              std::function<void(AnswerDone)> load, AnswerDone done);
 
   const ServiceEnv* env_;
 };

@@ -141,6 +141,17 @@ int Run() {
     gateway_options.address = sc->http_address();
     gateway_options.channel =
         (*server)->grpc_server()->InProcessChannel(grpc::ChannelArguments());
+    // Unary calls go straight to the server's handlers (the same edge and
+    // cache as gRPC); streams through the in-process channel.
+    server::QueryServer* query_server = server->get();
+    gateway_options.direct_unary = [query_server](absl::string_view path) {
+      return query_server->UnaryMethod(path);
+    };
+    gateway_options.record_direct_call = [query_server](absl::string_view m,
+                                                        grpc::StatusCode code,
+                                                        double seconds) {
+      query_server->rpc_metrics()->Record(m, code, seconds);
+    };
     gateway_options.web_root = absl::GetFlag(FLAGS_web_root);
     gateway_options.max_request_bytes = sc->max_request_bytes();
     gateway_options.authenticated_services = (*server)->AuthenticatedServices();
@@ -176,6 +187,8 @@ int Run() {
   int signal = 0;
   sigwait(&stop_signals, &signal);
   Log(LogLevel::kInfo, "server stopping", {{"signal", absl::StrCat(signal)}});
+  // The gateway first: its direct calls use the server's handlers.
+  rest_gateway.reset();
   (*server)->Shutdown();
   return 0;
 }

@@ -9,14 +9,32 @@
 namespace statstracker {
 namespace server {
 
+std::vector<std::string> HistoryCommand(const BoardRef& board,
+                                        absl::string_view player_id,
+                                        int max_points) {
+  return {"LRANGE",
+          keys::BoardHistory(board.game_id, board.board_id, board.period,
+                             player_id),
+          "0", absl::StrCat(max_points - 1)};
+}
+
 absl::StatusOr<std::vector<v1::HistoryPoint>> ReadPlayerHistory(
     RedisConnection* conn, const BoardRef& board, absl::string_view player_id,
     int max_points) {
+  auto reply = conn->CommandOk(HistoryCommand(board, player_id, max_points));
+  if (!reply.ok()) return reply.status();
+  return ParseHistory(board, player_id, *reply);
+}
+
+absl::StatusOr<std::vector<v1::HistoryPoint>> ParseHistory(
+    const BoardRef& board, absl::string_view player_id,
+    const RedisReply& reply_in) {
+  const RedisReply* reply = &reply_in;
+  if (reply->is_error()) {
+    return absl::InternalError(absl::StrCat("redis LRANGE: ", reply->str));
+  }
   const std::string key = keys::BoardHistory(board.game_id, board.board_id,
                                              board.period, player_id);
-  auto reply =
-      conn->CommandOk({"LRANGE", key, "0", absl::StrCat(max_points - 1)});
-  if (!reply.ok()) return reply.status();
   // The list is newest first.
   std::vector<v1::HistoryPoint> points(reply->elements.size());
   for (size_t i = 0; i < reply->elements.size(); ++i) {

@@ -23,6 +23,15 @@ absl::StatusOr<std::vector<v1::HistoryPoint>> ReadPlayerHistory(
     RedisConnection* conn, const BoardRef& board, absl::string_view player_id,
     int max_points);
 
+// The same in two halves, for callers that send the command themselves:
+// the LRANGE, and the decoding of its reply.
+std::vector<std::string> HistoryCommand(const BoardRef& board,
+                                        absl::string_view player_id,
+                                        int max_points);
+absl::StatusOr<std::vector<v1::HistoryPoint>> ParseHistory(
+    const BoardRef& board, absl::string_view player_id,
+    const RedisReply& reply);
+
 }  // namespace server
 }  // namespace statstracker
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/keys.h"
 #include "common/logging.h"
 #include "common/redis_config.h"
 #include "grpc/health/v1/health.pb.h"
@@ -65,83 +66,64 @@ const google::protobuf::ServiceDescriptor* ServiceNamed(
 absl::StatusOr<std::vector<std::unique_ptr<CheckedService>>> CheckedServices(
     LeaderboardServiceImpl* boards, PlayerStatsServiceImpl* stats,
     AdminServiceImpl* admin, const ServiceEnv* env) {
-  using grpc::ServerContext;
   // The API key is checked before a request is decoded: an anonymous client
   // learns nothing about its request on the admin surface.
-  CheckedService::Admission queries = [env](ServerContext* context) {
+  CheckedService::Admission queries = [env](const CallInfo& call) {
     return env->config->server().require_api_key_for_queries()
-               ? env->auth->Check(*context)
+               ? env->auth->CheckHeader(call.authorization)
                : absl::OkStatus();
   };
-  CheckedService::Admission admins = [env](ServerContext* context) {
-    return env->auth->Check(*context);
+  CheckedService::Admission admins = [env](const CallInfo& call) {
+    return env->auth->CheckHeader(call.authorization);
   };
+  // Binds a handler method of a service object.
+  auto bind = [](auto* service, auto method) {
+    return [service, method](const CallInfo& call, const auto& request,
+                             AnswerDone done) {
+      (service->*method)(call, request, std::move(done));
+    };
+  };
+  using L = LeaderboardServiceImpl;
   auto b = std::make_unique<CheckedService>(
       ServiceNamed("statstracker.v1.LeaderboardService"), queries);
-  b->AddUnary<v1::ListLeaderboardsRequest, v1::ListLeaderboardsResponse>(
-      "ListLeaderboards", [boards](ServerContext* c, const auto& q, auto* r) {
-        return boards->ListLeaderboards(c, &q, r);
-      });
-  b->AddUnary<v1::ListEntriesRequest, v1::ListEntriesResponse>(
-      "ListEntries", [boards](ServerContext* c, const auto& q, auto* r) {
-        return boards->ListEntries(c, &q, r);
-      });
-  b->AddUnary<v1::GetPlayerRankRequest, v1::GetPlayerRankResponse>(
-      "GetPlayerRank", [boards](ServerContext* c, const auto& q, auto* r) {
-        return boards->GetPlayerRank(c, &q, r);
-      });
-  b->AddUnary<v1::ListEntriesAroundPlayerRequest,
-              v1::ListEntriesAroundPlayerResponse>(
-      "ListEntriesAroundPlayer",
-      [boards](ServerContext* c, const auto& q, auto* r) {
-        return boards->ListEntriesAroundPlayer(c, &q, r);
-      });
-  b->AddUnary<v1::ListEntriesForPlayersRequest,
-              v1::ListEntriesForPlayersResponse>(
-      "ListEntriesForPlayers",
-      [boards](ServerContext* c, const auto& q, auto* r) {
-        return boards->ListEntriesForPlayers(c, &q, r);
-      });
-  b->AddUnary<v1::CountEntriesRequest, v1::CountEntriesResponse>(
-      "CountEntries", [boards](ServerContext* c, const auto& q, auto* r) {
-        return boards->CountEntries(c, &q, r);
-      });
-  b->AddUnary<v1::GetPlayerHistoryRequest, v1::GetPlayerHistoryResponse>(
-      "GetPlayerHistory", [boards](ServerContext* c, const auto& q, auto* r) {
-        return boards->GetPlayerHistory(c, &q, r);
-      });
-  b->AddServerStreaming<v1::WatchLeaderboardRequest,
-                        v1::WatchLeaderboardResponse>(
+  b->AddUnary<v1::ListLeaderboardsRequest>(
+      "ListLeaderboards", bind(boards, &L::ListLeaderboards));
+  b->AddUnary<v1::ListEntriesRequest>("ListEntries",
+                                      bind(boards, &L::ListEntries));
+  b->AddUnary<v1::GetPlayerRankRequest>("GetPlayerRank",
+                                        bind(boards, &L::GetPlayerRank));
+  b->AddUnary<v1::ListEntriesAroundPlayerRequest>(
+      "ListEntriesAroundPlayer", bind(boards, &L::ListEntriesAroundPlayer));
+  b->AddUnary<v1::ListEntriesForPlayersRequest>(
+      "ListEntriesForPlayers", bind(boards, &L::ListEntriesForPlayers));
+  b->AddUnary<v1::CountEntriesRequest>("CountEntries",
+                                       bind(boards, &L::CountEntries));
+  b->AddUnary<v1::GetPlayerHistoryRequest>("GetPlayerHistory",
+                                           bind(boards, &L::GetPlayerHistory));
+  b->AddServerStreaming<v1::WatchLeaderboardRequest>(
       "WatchLeaderboard",
-      [boards](ServerContext* c, const auto& q, const auto& write) {
-        return boards->Watch(c, q, write);
+      [boards](grpc::CallbackServerContext* context, const CallInfo& call,
+               const v1::WatchLeaderboardRequest& request) {
+        return boards->WatchLeaderboard(context, call, request);
       });
 
+  using S = PlayerStatsServiceImpl;
   auto s = std::make_unique<CheckedService>(
       ServiceNamed("statstracker.v1.PlayerStatsService"), queries);
-  s->AddUnary<v1::GetPlayerStatsRequest, v1::GetPlayerStatsResponse>(
-      "GetPlayerStats", [stats](ServerContext* c, const auto& q, auto* r) {
-        return stats->GetPlayerStats(c, &q, r);
-      });
-  s->AddUnary<v1::BatchGetPlayerStatsRequest, v1::BatchGetPlayerStatsResponse>(
-      "BatchGetPlayerStats", [stats](ServerContext* c, const auto& q, auto* r) {
-        return stats->BatchGetPlayerStats(c, &q, r);
-      });
+  s->AddUnary<v1::GetPlayerStatsRequest>("GetPlayerStats",
+                                         bind(stats, &S::GetPlayerStats));
+  s->AddUnary<v1::BatchGetPlayerStatsRequest>(
+      "BatchGetPlayerStats", bind(stats, &S::BatchGetPlayerStats));
 
+  using A = AdminServiceImpl;
   auto a = std::make_unique<CheckedService>(
       ServiceNamed("statstracker.v1.AdminService"), admins);
-  a->AddUnary<v1::PublishEventsRequest, v1::PublishEventsResponse>(
-      "PublishEvents", [admin](ServerContext* c, const auto& q, auto* r) {
-        return admin->PublishEvents(c, &q, r);
-      });
-  a->AddUnary<v1::ResetLeaderboardRequest, v1::ResetLeaderboardResponse>(
-      "ResetLeaderboard", [admin](ServerContext* c, const auto& q, auto* r) {
-        return admin->ResetLeaderboard(c, &q, r);
-      });
-  a->AddUnary<v1::ErasePlayerRequest, v1::ErasePlayerResponse>(
-      "ErasePlayer", [admin](ServerContext* c, const auto& q, auto* r) {
-        return admin->ErasePlayer(c, &q, r);
-      });
+  a->AddUnary<v1::PublishEventsRequest>("PublishEvents",
+                                        bind(admin, &A::PublishEvents));
+  a->AddUnary<v1::ResetLeaderboardRequest>("ResetLeaderboard",
+                                           bind(admin, &A::ResetLeaderboard));
+  a->AddUnary<v1::ErasePlayerRequest>("ErasePlayer",
+                                      bind(admin, &A::ErasePlayer));
 
   std::vector<std::unique_ptr<CheckedService>> services;
   services.push_back(std::move(b));
@@ -167,11 +149,22 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   RedisPool::Options redis;
   redis.target = RedisTargetFromConfig(s->config_.redis());
   s->pool_ = std::make_unique<RedisPool>(redis);
+  RedisMux::Options mux;
+  mux.target = redis.target;
+  mux.connections = static_cast<int>(sc.redis_connections());
+  s->mux_ = std::make_unique<RedisMux>(mux);
+  s->delays_ = std::make_unique<DelayQueue>();
+  s->blocking_ = std::make_unique<BlockingCalls>(4);
+  if (!sc.answer_cache().disabled()) s->StartAnswerCache();
   s->auth_ = std::make_unique<ApiKeyAuth>(
       std::vector<std::string>(sc.api_keys().begin(), sc.api_keys().end()));
   s->env_.config = &s->config_;
   s->env_.catalog = s->catalog_.get();
   s->env_.pool = s->pool_.get();
+  s->env_.mux = s->mux_.get();
+  s->env_.cache = s->cache_.get();
+  s->env_.delays = s->delays_.get();
+  s->env_.blocking = s->blocking_.get();
   s->env_.auth = s->auth_.get();
   s->env_.shutting_down = &s->shutting_down_;
   s->leaderboards_ = std::make_unique<LeaderboardServiceImpl>(&s->env_);
@@ -245,6 +238,7 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
         } else {
           // Idle connections are dead now; later calls reconnect.
           raw->pool_->InvalidateIdle();
+          raw->mux_->InvalidateConnections();
           Log(LogLevel::kWarning, "redis unavailable; health NOT_SERVING",
               {{"redis",
                 raw->pool_->options().target.seeds.front().ToString()}});
@@ -277,6 +271,42 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   return s;
 }
 
+void QueryServer::StartAnswerCache() {
+  const v1::AnswerCacheConfig& config = config_.server().answer_cache();
+  AnswerCache::Options options;
+  options.max_bytes = config.max_bytes();
+  options.max_age = ToDuration(config.max_age());
+  // Off until the change subscription is confirmed: until then a commit
+  // could not be heard.
+  cache_ = std::make_unique<AnswerCache>(options, /*start_enabled=*/false,
+                                         &registry_);
+  AnswerCache* cache = cache_.get();
+  ChangeFeed::Callbacks callbacks;
+  callbacks.changed = [cache](absl::string_view game) {
+    cache->Invalidate(game);
+  };
+  callbacks.subscription = [cache](bool subscribed) {
+    cache->SetEnabled(subscribed);
+    Log(subscribed ? LogLevel::kInfo : LogLevel::kWarning,
+        subscribed ? "answer cache on: subscribed to commit announcements"
+                   : "answer cache off: not subscribed to commit "
+                     "announcements",
+        {{"channel", std::string(keys::kChangesChannel)}});
+  };
+  change_feed_ = std::make_unique<ChangeFeed>(
+      RedisTargetFromConfig(config_.redis()), std::move(callbacks),
+      ToDuration(config.ping_interval()));
+  change_feed_->Start();
+}
+
+const CheckedService::RawUnary* QueryServer::UnaryMethod(
+    absl::string_view path) const {
+  for (const auto& service : checked_services_) {
+    if (const auto* method = service->FindUnary(path)) return method;
+  }
+  return nullptr;
+}
+
 std::vector<std::string> QueryServer::AuthenticatedServices() const {
   std::vector<std::string> services = {v1::AdminService::service_full_name()};
   if (config_.server().require_api_key_for_queries()) {
@@ -299,6 +329,12 @@ void QueryServer::Shutdown(absl::Duration grace) {
   server_->Wait();
   health_.reset();
   metrics_http_.reset();
+  // Calls are over; what they left queued runs (and finds nothing to do)
+  // before the connections go.
+  change_feed_.reset();
+  delays_.reset();
+  blocking_.reset();
+  mux_.reset();
 }
 
 QueryServer::~QueryServer() {

@@ -13,10 +13,15 @@
 #include "common/metrics.h"
 #include "grpcpp/grpcpp.h"
 #include "server/admin_service.h"
+#include "server/answer_cache.h"
 #include "server/api_key_auth.h"
+#include "server/blocking_calls.h"
+#include "server/change_feed.h"
 #include "server/checked_service.h"
+#include "server/delay_queue.h"
 #include "server/health_checker.h"
 #include "server/leaderboard_service.h"
+#include "server/redis_mux.h"
 #include "server/redis_pool.h"
 #include "server/reflection_v1.h"
 #include "server/rpc_metrics.h"
@@ -55,6 +60,7 @@ class QueryServer {
   // through it, so auth, validation and metrics apply identically).
   grpc::Server* grpc_server() const { return server_.get(); }
   MetricsRegistry* metrics() { return &registry_; }
+  RpcMetrics* rpc_metrics() { return rpc_metrics_.get(); }
   const v1::StatsTrackerConfig& config() const { return config_; }
 
   // Full names of the services whose calls need an API key under this
@@ -62,12 +68,22 @@ class QueryServer {
   // server.require_api_key_for_queries (for the gateway's OpenAPI document).
   std::vector<std::string> AuthenticatedServices() const;
 
+  // The unary method at gRPC path "/package.Service/Method" as the REST
+  // gateway calls it (the same edge and handler gRPC runs, without a gRPC
+  // hop), or nullptr.
+  const CheckedService::RawUnary* UnaryMethod(absl::string_view path) const;
+
+  // The answer cache; null when server.answer_cache.disabled.
+  AnswerCache* answer_cache() { return cache_.get(); }
+
   // Ends streams, stops accepting calls and waits up to `grace` for calls in
   // flight before cancelling them.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
 
  private:
   QueryServer() = default;
+  // The answer cache and the subscription that keeps it coherent.
+  void StartAnswerCache();
 
   v1::StatsTrackerConfig config_;
   std::unique_ptr<GameCatalog> catalog_;
@@ -75,6 +91,11 @@ class QueryServer {
   std::unique_ptr<RpcMetrics> rpc_metrics_;
   GaugeFamily* redis_up_ = nullptr;
   std::unique_ptr<RedisPool> pool_;
+  std::unique_ptr<RedisMux> mux_;
+  std::unique_ptr<AnswerCache> cache_;
+  std::unique_ptr<ChangeFeed> change_feed_;
+  std::unique_ptr<DelayQueue> delays_;
+  std::unique_ptr<BlockingCalls> blocking_;
   std::unique_ptr<ApiKeyAuth> auth_;
   std::atomic<bool> shutting_down_{false};
   ServiceEnv env_;

@@ -15,9 +15,13 @@
 #include "common/game_catalog.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
+#include "server/answer_cache.h"
 #include "server/api_key_auth.h"
+#include "server/blocking_calls.h"
 #include "server/board_queries.h"
 #include "server/error_status.h"  // ToGrpcStatus, the RPC edge
+#include "server/delay_queue.h"
+#include "server/redis_mux.h"
 #include "server/redis_pool.h"
 #include "statstracker/v1/config.pb.h"
 
@@ -28,7 +32,16 @@ namespace server {
 struct ServiceEnv {
   const v1::StatsTrackerConfig* config = nullptr;
   const GameCatalog* catalog = nullptr;
+  // Leased connections for the calls that block (admin, on `blocking`).
   RedisPool* pool = nullptr;
+  // The multiplexed connections every query uses.
+  RedisMux* mux = nullptr;
+  // Hot answers, dropped when a commit of their game is announced; null
+  // disables caching.
+  AnswerCache* cache = nullptr;
+  // Watch streams wait here between polls.
+  DelayQueue* delays = nullptr;
+  BlockingCalls* blocking = nullptr;
   const ApiKeyAuth* auth = nullptr;
   // The clock that picks the current period (tests may pin it).
   std::function<absl::Time()> now = [] { return absl::Now(); };

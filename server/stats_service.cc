@@ -79,99 +79,77 @@ void BuildStats(const GameRuntime& game, const RedisReply& hash,
 
 }  // namespace
 
-absl::Status PlayerStatsServiceImpl::Begin(grpc::ServerContext* context) const {
-  absl::Status status = CheckCallAlive(context);
-  if (!status.ok()) return status;
-  if (env_->config->server().require_api_key_for_queries()) {
-    return env_->auth->Check(*context);
-  }
-  return absl::OkStatus();
-}
-
-grpc::Status PlayerStatsServiceImpl::GetPlayerStats(
-    grpc::ServerContext* context, const v1::GetPlayerStatsRequest* request,
-    v1::GetPlayerStatsResponse* response) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoGet(*request, response);
-  return ToGrpcStatus(status);
-}
-
-absl::Status PlayerStatsServiceImpl::DoGet(
-    const v1::GetPlayerStatsRequest& request,
-    v1::GetPlayerStatsResponse* response) {
+void PlayerStatsServiceImpl::GetPlayerStats(
+    const CallInfo& call, const v1::GetPlayerStatsRequest& request,
+    AnswerDone done) {
+  absl::Status status = CheckDeadline(call);
   auto game = FindGame(*env_, request.game_id());
-  if (!game.ok()) return game.status();
-  absl::Status status = RequireNonEmpty("player_id", request.player_id());
-  if (!status.ok()) return status;
-  status = CheckStatNames(**game, request.stat_names());
-  if (!status.ok()) return status;
-  auto reply = env_->pool->Run(
-      true, [&](RedisConnection* conn) -> absl::StatusOr<RedisReply> {
-        auto r =
-            conn->Command({"HGETALL", keys::PlayerStats(request.game_id(),
-                                                        request.player_id())});
-        if (!r.ok()) return r.status();
-        absl::Status s = CheckReply(*r, "HGETALL");
-        if (!s.ok()) return s;
-        return r;
+  if (status.ok()) status = game.status();
+  if (status.ok()) status = RequireNonEmpty("player_id", request.player_id());
+  if (status.ok()) status = CheckStatNames(**game, request.stat_names());
+  if (!status.ok()) return done(status);
+  env_->mux->Submit(
+      {{"HGETALL", keys::PlayerStats(request.game_id(), request.player_id())}},
+      /*idempotent=*/true,
+      [game = *game, request, done = std::move(done)](
+          absl::StatusOr<std::vector<RedisReply>> replies) {
+        if (!replies.ok()) return done(replies.status());
+        if (replies->size() != 1) {
+          return done(absl::InternalError("redis: expected one reply"));
+        }
+        const RedisReply& hash = replies->front();
+        absl::Status checked = CheckReply(hash, "HGETALL");
+        if (!checked.ok()) return done(checked);
+        if (hash.elements.empty()) {
+          return done(absl::NotFoundError(absl::StrCat(
+              "player_id: player '", ShownValue(request.player_id()),
+              "' has no stats in game '", request.game_id(), "'")));
+        }
+        v1::GetPlayerStatsResponse response;
+        v1::PlayerStats* stats = response.mutable_stats();
+        stats->set_player_id(request.player_id());
+        BuildStats(*game, hash, request.stat_names(), stats);
+        done(EncodeAnswer(response));
       });
-  if (!reply.ok()) return reply.status();
-  if (reply->elements.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat("player_id: player '", ShownValue(request.player_id()),
-                     "' has no stats in game '", request.game_id(), "'"));
-  }
-  v1::PlayerStats* stats = response->mutable_stats();
-  stats->set_player_id(request.player_id());
-  BuildStats(**game, *reply, request.stat_names(), stats);
-  return absl::OkStatus();
 }
 
-grpc::Status PlayerStatsServiceImpl::BatchGetPlayerStats(
-    grpc::ServerContext* context, const v1::BatchGetPlayerStatsRequest* request,
-    v1::BatchGetPlayerStatsResponse* response) {
-  absl::Status status = Begin(context);
-  if (status.ok()) status = DoBatch(*request, response);
-  return ToGrpcStatus(status);
-}
-
-absl::Status PlayerStatsServiceImpl::DoBatch(
-    const v1::BatchGetPlayerStatsRequest& request,
-    v1::BatchGetPlayerStatsResponse* response) {
+void PlayerStatsServiceImpl::BatchGetPlayerStats(
+    const CallInfo& call, const v1::BatchGetPlayerStatsRequest& request,
+    AnswerDone done) {
+  absl::Status status = CheckDeadline(call);
   auto game = FindGame(*env_, request.game_id());
-  if (!game.ok()) return game.status();
+  if (status.ok()) status = game.status();
   auto ids = UniquePlayerIds("player_ids", request.player_ids(), kMaxPlayers);
-  if (!ids.ok()) return ids.status();
-  absl::Status status = CheckStatNames(**game, request.stat_names());
-  if (!status.ok()) return status;
+  if (status.ok()) status = ids.status();
+  if (status.ok()) status = CheckStatNames(**game, request.stat_names());
+  if (!status.ok()) return done(status);
   std::vector<std::vector<std::string>> commands;
   for (const std::string& id : *ids) {
     commands.push_back({"HGETALL", keys::PlayerStats(request.game_id(), id)});
   }
-  // One pipelined round trip for every player.
-  auto replies = env_->pool->Run(
-      true,
-      [&](RedisConnection* conn) -> absl::StatusOr<std::vector<RedisReply>> {
-        auto r = conn->Pipeline(commands);
-        if (!r.ok()) return r.status();
-        for (const RedisReply& reply : *r) {
-          absl::Status s = CheckReply(reply, "HGETALL");
-          if (!s.ok()) return s;
+  env_->mux->Submit(
+      std::move(commands), /*idempotent=*/true,
+      [game = *game, ids = *std::move(ids), request, done = std::move(done)](
+          absl::StatusOr<std::vector<RedisReply>> replies) {
+        if (!replies.ok()) return done(replies.status());
+        if (replies->size() != ids.size()) {
+          return done(absl::InternalError("redis: a reply per player expected"));
         }
-        return r;
+        v1::BatchGetPlayerStatsResponse response;
+        for (size_t i = 0; i < ids.size(); ++i) {
+          const RedisReply& hash = (*replies)[i];
+          absl::Status checked = CheckReply(hash, "HGETALL");
+          if (!checked.ok()) return done(checked);
+          if (hash.elements.empty()) {
+            response.add_missing_player_ids(ids[i]);
+            continue;
+          }
+          v1::PlayerStats* stats = response.add_players();
+          stats->set_player_id(ids[i]);
+          BuildStats(*game, hash, request.stat_names(), stats);
+        }
+        done(EncodeAnswer(response));
       });
-  if (!replies.ok()) return replies.status();
-  for (size_t i = 0; i < ids->size(); ++i) {
-    const RedisReply& hash = (*replies)[i];
-    if (hash.elements.empty()) {
-      response->add_missing_player_ids((*ids)[i]);
-      continue;
-    }
-    v1::PlayerStats* stats = response->add_players();
-    stats->set_player_id((*ids)[i]);
-    BuildStats(**game, hash, request.stat_names(), stats);
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace server

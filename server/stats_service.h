@@ -1,37 +1,32 @@
 #ifndef STATSTRACKER_SERVER_STATS_SERVICE_H_
 #define STATSTRACKER_SERVER_STATS_SERVICE_H_
 
-#include "grpcpp/grpcpp.h"
+#include "server/async_call.h"
 #include "server/request_validation.h"
 #include "server/service_env.h"
-#include "statstracker/v1/stats.grpc.pb.h"
+#include "statstracker/v1/stats.pb.h"
 
 namespace statstracker {
 namespace server {
 
 // PlayerStatsService on Redis: HGETALL of st:{g}:stats:<player>, typed by the
-// game's StatSpecs, plus the handlers' derived stats (Derive()).
-class PlayerStatsServiceImpl final : public v1::PlayerStatsService::Service {
+// game's StatSpecs, plus the handlers' derived stats (Derive()). On the
+// callback API: the HGETALLs go through the multiplexed Redis access.
+class PlayerStatsServiceImpl {
  public:
   static constexpr int kMaxPlayers = server::kMaxPlayerIds;
 
   explicit PlayerStatsServiceImpl(const ServiceEnv* env) : env_(env) {}
 
-  grpc::Status GetPlayerStats(grpc::ServerContext* context,
-                              const v1::GetPlayerStatsRequest* request,
-                              v1::GetPlayerStatsResponse* response) override;
-  grpc::Status BatchGetPlayerStats(
-      grpc::ServerContext* context,
-      const v1::BatchGetPlayerStatsRequest* request,
-      v1::BatchGetPlayerStatsResponse* response) override;
+  void GetPlayerStats(const CallInfo& call,
+                      const v1::GetPlayerStatsRequest& request,
+                      AnswerDone done);
+  // One pipelined round trip for every player.
+  void BatchGetPlayerStats(const CallInfo& call,
+                           const v1::BatchGetPlayerStatsRequest& request,
+                           AnswerDone done);
 
  private:
-  absl::Status Begin(grpc::ServerContext* context) const;
-  absl::Status DoGet(const v1::GetPlayerStatsRequest& request,
-                     v1::GetPlayerStatsResponse* response);
-  absl::Status DoBatch(const v1::BatchGetPlayerStatsRequest& request,
-                       v1::BatchGetPlayerStatsResponse* response);
-
   const ServiceEnv* env_;
 };
 

@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "common/field_error.h"
 #include "common/wire_check.h"
 #include "google/protobuf/util/json_util.h"
@@ -26,6 +27,7 @@
 #include "server/gateway/json_errors.h"
 #include "server/gateway/openapi.h"
 #include "server/gateway/request_target.h"
+#include "server/error_status.h"
 
 namespace statstracker {
 namespace gateway {
@@ -43,19 +45,30 @@ class Gateway::Calls {
   void Remove(grpc::ClientContext* context) {
     std::lock_guard<std::mutex> lock(mu_);
     contexts_.erase(context);
-    if (contexts_.empty()) cv_.notify_all();
+    if (contexts_.empty() && direct_ == 0) cv_.notify_all();
+  }
+  // Direct calls (GatewayOptions::direct_unary) cannot be cancelled; they
+  // are short and only counted.
+  void AddDirect() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++direct_;
+  }
+  void RemoveDirect() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--direct_ == 0 && contexts_.empty()) cv_.notify_all();
   }
   void CancelAllAndWait() {
     std::unique_lock<std::mutex> lock(mu_);
     for (grpc::ClientContext* c : contexts_) c->TryCancel();
     cv_.wait_for(lock, std::chrono::seconds(10),
-                 [this] { return contexts_.empty(); });
+                 [this] { return contexts_.empty() && direct_ == 0; });
   }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   absl::flat_hash_set<grpc::ClientContext*> contexts_;
+  int direct_ = 0;
 };
 
 namespace {
@@ -130,10 +143,9 @@ std::string Bytes(const grpc::ByteBuffer& buffer) {
 
 // A response's JSON: straight from its bytes, or through a message when
 // only its response_body field is returned.
-absl::StatusOr<std::string> ResponseBytesToJson(
-    const RouteTable& routes, const Route& route,
-    const grpc::ByteBuffer& buffer) {
-  std::string bytes = Bytes(buffer);
+absl::StatusOr<std::string> ResponseProtoToJson(const RouteTable& routes,
+                                                const Route& route,
+                                                const std::string& bytes) {
   if (route.response_body.empty()) {
     std::string json;
     absl::Status st = routes.BinaryToJson(route.method->output_type(), bytes,
@@ -146,6 +158,12 @@ absl::StatusOr<std::string> ResponseBytesToJson(
     return absl::InternalError("unparsable response message");
   }
   return ResponseJson(*message, route.response_body);
+}
+
+absl::StatusOr<std::string> ResponseBytesToJson(
+    const RouteTable& routes, const Route& route,
+    const grpc::ByteBuffer& buffer) {
+  return ResponseProtoToJson(routes, route, Bytes(buffer));
 }
 
 // A gRPC-style timeout ("5S", "250m", "1H"); false if malformed.
@@ -508,8 +526,16 @@ void Gateway::Handle(const HttpRequest& request,
     return;
   }
 
+  const DirectUnary* direct =
+      route.method->server_streaming() || !options_.direct_unary
+          ? nullptr
+          : options_.direct_unary(route.grpc_path);
+  server::CallInfo call;
   auto context = std::make_shared<grpc::ClientContext>();
   for (const auto& [key, value] : request.headers) {
+    if (key == "authorization" || key == "grpc-metadata-authorization") {
+      call.authorization = value;
+    }
     if (absl::StartsWith(key, "grpc-metadata-")) {
       context->AddMetadata(key.substr(14), value);
     } else if (key == "grpc-timeout") {
@@ -522,6 +548,7 @@ void Gateway::Handle(const HttpRequest& request,
         return;
       }
       context->set_deadline(std::chrono::system_clock::now() + timeout);
+      call.deadline = absl::Now() + absl::FromChrono(timeout);
     } else {
       for (const std::string& allowed_header : options_.forwarded_headers) {
         if (key == allowed_header) context->AddMetadata(key, value);
@@ -539,7 +566,43 @@ void Gateway::Handle(const HttpRequest& request,
                   std::move(exchange));
     return;
   }
+  if (direct != nullptr) {
+    CallDirect(route, *direct, *message, std::move(call), exchange);
+    return;
+  }
   CallUnary(route, *message, std::move(context), exchange);
+}
+
+void Gateway::CallDirect(const Route& route, const DirectUnary& method,
+                         const Message& request, server::CallInfo call,
+                         const std::shared_ptr<HttpExchange>& exchange) {
+  calls_->AddDirect();
+  const absl::Time start = absl::Now();
+  method(call, request.SerializeAsString(),
+         [this, exchange, &route, start](absl::StatusOr<server::Answer> answer) {
+           grpc::Status status = answer.ok()
+                                     ? grpc::Status::OK
+                                     : server::ToGrpcStatus(answer.status());
+           if (!answer.ok()) {
+             exchange->Respond(GrpcStatusResponse(status));
+           } else {
+             // Rendered once per answer: a cached answer keeps its JSON.
+             auto json = (*answer)->Json(
+                 route.response_body, [this, &route](const std::string& bytes) {
+                   return ResponseProtoToJson(*routes_, route, bytes);
+                 });
+             exchange->Respond(json.ok() ? JsonResponse(**json)
+                                         : ErrorResponse(
+                                               500, 13,
+                                               "cannot encode the response"));
+           }
+           if (options_.record_direct_call) {
+             options_.record_direct_call(
+                 absl::string_view(route.grpc_path).substr(1),
+                 status.error_code(), absl::ToDoubleSeconds(absl::Now() - start));
+           }
+           calls_->RemoveDirect();
+         });
 }
 
 void Gateway::CallUnary(const Route& route, const Message& request,

@@ -13,6 +13,7 @@
 #include "server/gateway/http_front.h"
 #include "server/gateway/json_errors.h"  // HttpStatusFromGrpcCode, bodies
 #include "server/gateway/route_table.h"
+#include "server/async_call.h"
 
 namespace statstracker {
 namespace gateway {
@@ -21,6 +22,12 @@ namespace gateway {
 // API, embedded at build time: the gateway's routes and OpenAPI document.
 std::string_view ApiDescriptorSet();
 
+// A unary method the gateway calls in-process, without gRPC: the server's
+// own edge and handler (server::CheckedService::RawUnary) taking the
+// request's protobuf bytes and answering with an encoded response.
+using DirectUnary = std::function<void(
+    const server::CallInfo&, absl::string_view, server::AnswerDone)>;
+
 struct GatewayOptions {
   // host:port to listen on; port 0 picks a free port (see Gateway::address).
   std::string address = "127.0.0.1:8080";
@@ -28,6 +35,17 @@ struct GatewayOptions {
   // (grpc::Server::InProcessChannel), so auth, validation and metrics apply
   // exactly as for gRPC clients.
   std::shared_ptr<grpc::ChannelInterface> channel;
+  // Unary methods answered straight by the server's handlers
+  // (QueryServer::UnaryMethod, by gRPC path "/pkg.Service/Method"): no
+  // in-process gRPC hop, and a cached answer's JSON is rendered once
+  // (EncodedAnswer::Json). Methods it returns null for, and streams, go
+  // through `channel`. Empty: everything goes through `channel`.
+  std::function<const DirectUnary*(absl::string_view grpc_path)> direct_unary;
+  // Records a direct call in the server's RPC metrics (gRPC calls are
+  // recorded by the server's interceptor): method "pkg.Service/Method".
+  std::function<void(absl::string_view method, grpc::StatusCode code,
+                     double seconds)>
+      record_direct_call;
   // Serialized FileDescriptorSets whose services are routed; empty means
   // {ApiDescriptorSet()}.
   std::vector<std::string> descriptor_sets;
@@ -102,6 +120,10 @@ class Gateway {
   void CallUnary(const Route& route, const google::protobuf::Message& request,
                  std::shared_ptr<grpc::ClientContext> context,
                  const std::shared_ptr<HttpExchange>& exchange);
+  void CallDirect(const Route& route, const DirectUnary& method,
+                  const google::protobuf::Message& request,
+                  server::CallInfo call,
+                  const std::shared_ptr<HttpExchange>& exchange);
   void CallStreaming(const Route& route,
                      const google::protobuf::Message& request,
                      std::shared_ptr<grpc::ClientContext> context, bool sse,
