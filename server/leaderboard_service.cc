@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/field_error.h"
+#include "common/history_point.h"
 #include "common/periods.h"
 #include "server/board_reads.h"
 #include "server/checked_service.h"

@@ -12,6 +12,9 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "statstracker/v1/admin.grpc.pb.h"
+#include "statstracker/v1/leaderboard.grpc.pb.h"
+#include "statstracker/v1/stats.grpc.pb.h"
 
 namespace statstracker {
 namespace server {
