@@ -147,7 +147,8 @@ class AnswerCache {
   //    game was invalidated (or the cache flushed) since the load started.
   // Errors are delivered, never stored. While disabled every Fetch loads
   // and nothing is stored or coalesced.
-  void Fetch(absl::string_view game, std::string key, Loader load, Done done);
+  void Fetch(absl::string_view game, std::string key, const Loader& load,
+             Done done);
 
   // A commit of `game` was announced: its entries are dropped, and loads of
   // it in flight neither store their answer nor take new waiters (requests
