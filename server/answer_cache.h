@@ -21,9 +21,10 @@
 // on that load (coalescing: one Redis read serves them all).
 //
 // Locking: one std::mutex over the whole cache (see common/metrics.h on why
-// std::mutex). A Fetch holds it for a hash lookup and an LRU splice, well
-// under a microsecond, which serves ~100k Fetches/s on 2 cores with room to
-// spare. User callbacks (loaders, completions) are never called with it
+// std::mutex). A hit holds it for two hash lookups, an LRU splice and a
+// counter increment, which should suffice at the ~100k Fetches/s issue 14
+// aims at on 2 cores (an expectation: there is no cache benchmark yet).
+// User callbacks (loaders, completions) are never called with it
 // held, so they may call back into the cache.
 
 #include <atomic>
