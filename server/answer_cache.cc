@@ -131,8 +131,8 @@ absl::Time AnswerCache::Now() const {
   return options_.now ? options_.now() : absl::Now();
 }
 
-void AnswerCache::Fetch(absl::string_view game, std::string key, Loader load,
-                        Done done) {
+void AnswerCache::Fetch(absl::string_view game, std::string key,
+                        const Loader& load, Done done) {
   std::unique_lock<std::mutex> lock(mu_);
   if (!enabled_) {
     Count(misses_metric_, &stats_.misses);
@@ -174,7 +174,7 @@ void AnswerCache::Fetch(absl::string_view game, std::string key, Loader load,
   slot = flight;
   Count(misses_metric_, &stats_.misses);
   lock.unlock();
-  load([this, flight](absl::StatusOr<Answer> result) {
+  load([this, flight](const absl::StatusOr<Answer>& result) {
     OnLoaded(flight, result);
   });
 }

@@ -21,9 +21,10 @@
 // on that load (coalescing: one Redis read serves them all).
 //
 // Locking: one std::mutex over the whole cache (see common/metrics.h on why
-// std::mutex). A Fetch holds it for a hash lookup and an LRU splice, well
-// under a microsecond, which serves ~100k Fetches/s on 2 cores with room to
-// spare. User callbacks (loaders, completions) are never called with it
+// std::mutex). A hit holds it for two hash lookups, an LRU splice and a
+// counter increment, which should suffice at the ~100k Fetches/s issue 14
+// aims at on 2 cores (an expectation: there is no cache benchmark yet).
+// User callbacks (loaders, completions) are never called with it
 // held, so they may call back into the cache.
 
 #include <atomic>
@@ -147,7 +148,8 @@ class AnswerCache {
   //    game was invalidated (or the cache flushed) since the load started.
   // Errors are delivered, never stored. While disabled every Fetch loads
   // and nothing is stored or coalesced.
-  void Fetch(absl::string_view game, std::string key, Loader load, Done done);
+  void Fetch(absl::string_view game, std::string key, const Loader& load,
+             Done done);
 
   // A commit of `game` was announced: its entries are dropped, and loads of
   // it in flight neither store their answer nor take new waiters (requests

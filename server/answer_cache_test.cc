@@ -33,8 +33,7 @@ class PendingLoads {
       pending_.push_back(std::move(loaded));
     };
   }
-  size_t started() const { return started_ + pending_.size(); }
-  size_t pending() const { return pending_.size(); }
+  size_t Started() const { return started_ + pending_.size(); }
   // Completes the oldest pending load.
   void Complete(absl::StatusOr<Answer> result) {
     ASSERT_FALSE(pending_.empty());
@@ -59,14 +58,14 @@ struct Received {
       result = std::move(r);
     };
   }
-  std::string proto() const {
+  std::string Proto() const {
     return result.ok() ? (*result)->proto() : result.status().ToString();
   }
 };
 
 // A loader that answers at once with `proto` and counts its calls.
 AnswerCache::Loader Immediate(std::string proto, int* calls) {
-  return [proto = std::move(proto), calls](AnswerCache::Done loaded) {
+  return [proto = std::move(proto), calls](const AnswerCache::Done& loaded) {
     ++*calls;
     loaded(MakeAnswer(proto));
   };
@@ -78,7 +77,7 @@ std::string FetchNow(AnswerCache& cache, absl::string_view game,
   Received got;
   cache.Fetch(game, key, Immediate(proto, loads), got.Done());
   EXPECT_EQ(got.calls, 1);
-  return got.proto();
+  return got.Proto();
 }
 
 TEST(AnswerCacheTest, MissLoadsThenHitServesTheStoredAnswer) {
@@ -103,11 +102,11 @@ TEST(AnswerCacheTest, ConcurrentRequestsShareOneLoad) {
   Received a, b;
   cache.Fetch("g", "top", loads.Loader(), a.Done());
   cache.Fetch("g", "top", loads.Loader(), b.Done());
-  EXPECT_EQ(loads.started(), 1u);
+  EXPECT_EQ(loads.Started(), 1u);
   EXPECT_EQ(a.calls, 0);
   loads.Complete(MakeAnswer("v1"));
-  EXPECT_EQ(a.proto(), "v1");
-  EXPECT_EQ(b.proto(), "v1");
+  EXPECT_EQ(a.Proto(), "v1");
+  EXPECT_EQ(b.Proto(), "v1");
   EXPECT_EQ(*a.result, *b.result);  // the same shared answer
   EXPECT_EQ(cache.stats().coalesced, 1u);
   EXPECT_EQ(cache.stats().misses, 1u);
@@ -121,13 +120,13 @@ TEST(AnswerCacheTest, LoadStartedBeforeAnInvalidationIsNotStored) {
   cache.Invalidate("g");  // a commit announced while the read runs
   // A request after the announcement does not join the old read.
   cache.Fetch("g", "top", loads.Loader(), after.Done());
-  EXPECT_EQ(loads.started(), 2u);
+  EXPECT_EQ(loads.Started(), 2u);
   loads.Complete(MakeAnswer("old"));
-  EXPECT_EQ(before.proto(), "old");  // it asked before the announcement
+  EXPECT_EQ(before.Proto(), "old");  // it asked before the announcement
   EXPECT_EQ(after.calls, 0);
   EXPECT_EQ(cache.stats().entries, 0u);  // not stored
   loads.Complete(MakeAnswer("new"));
-  EXPECT_EQ(after.proto(), "new");
+  EXPECT_EQ(after.Proto(), "new");
   int more = 0;
   EXPECT_EQ(FetchNow(cache, "g", "top", "unused", &more), "new");
   EXPECT_EQ(more, 0);
@@ -188,15 +187,15 @@ TEST(AnswerCacheTest, EntriesOlderThanMaxAgeAreNotServed) {
   cache.Fetch("g", "slow", pending.Loader(), first.Done());
   now += absl::Milliseconds(600);
   cache.Fetch("g", "slow", pending.Loader(), joined.Done());
-  EXPECT_EQ(pending.started(), 1u);
+  EXPECT_EQ(pending.Started(), 1u);
   now += absl::Milliseconds(600);  // the read started 1.2 s ago
   cache.Fetch("g", "slow", pending.Loader(), late.Done());
-  EXPECT_EQ(pending.started(), 2u);  // too old to join
+  EXPECT_EQ(pending.Started(), 2u);  // too old to join
   pending.Complete(MakeAnswer("s1"));
-  EXPECT_EQ(joined.proto(), "s1");
+  EXPECT_EQ(joined.Proto(), "s1");
   EXPECT_EQ(late.calls, 0);
   pending.Complete(MakeAnswer("s2"));
-  EXPECT_EQ(late.proto(), "s2");
+  EXPECT_EQ(late.Proto(), "s2");
   EXPECT_EQ(FetchNow(cache, "g", "slow", "s3", &loads), "s2");
 }
 
@@ -268,9 +267,9 @@ TEST(AnswerCacheTest, ZeroMaxBytesStoresNothingButStillCoalesces) {
   Received a, b;
   cache.Fetch("g", "top", loads.Loader(), a.Done());
   cache.Fetch("g", "top", loads.Loader(), b.Done());
-  EXPECT_EQ(loads.started(), 1u);
+  EXPECT_EQ(loads.Started(), 1u);
   loads.Complete(MakeAnswer("v1"));
-  EXPECT_EQ(b.proto(), "v1");
+  EXPECT_EQ(b.Proto(), "v1");
   EXPECT_EQ(cache.stats().entries, 0u);
 }
 
@@ -281,11 +280,11 @@ TEST(AnswerCacheTest, DisabledCacheNeitherServesStoresNorCoalesces) {
   Received a, b;
   cache.Fetch("g", "top", loads.Loader(), a.Done());
   cache.Fetch("g", "top", loads.Loader(), b.Done());
-  EXPECT_EQ(loads.started(), 2u);
+  EXPECT_EQ(loads.Started(), 2u);
   loads.Complete(MakeAnswer("v1"));
   loads.Complete(MakeAnswer("v2"));
-  EXPECT_EQ(a.proto(), "v1");
-  EXPECT_EQ(b.proto(), "v2");
+  EXPECT_EQ(a.Proto(), "v1");
+  EXPECT_EQ(b.Proto(), "v2");
   EXPECT_EQ(cache.stats().entries, 0u);
 
   cache.SetEnabled(true);
@@ -300,7 +299,7 @@ TEST(AnswerCacheTest, DisabledCacheNeitherServesStoresNorCoalesces) {
   EXPECT_EQ(FetchNow(cache, "g", "top", "v5", &count), "v5");
   cache.SetEnabled(true);
   loads.Complete(MakeAnswer("o1"));
-  EXPECT_EQ(c.proto(), "o1");
+  EXPECT_EQ(c.Proto(), "o1");
   EXPECT_EQ(cache.stats().entries, 0u);
   EXPECT_EQ(FetchNow(cache, "g", "other", "o2", &count), "o2");
 }
@@ -327,14 +326,14 @@ TEST(AnswerCacheTest, CallbacksMayCallBackIntoTheCache) {
   // The loader and the completion both run without the cache's lock held.
   cache.Fetch(
       "g", "a",
-      [&](AnswerCache::Done loaded) {
+      [&](const AnswerCache::Done& loaded) {
         cache.Invalidate("other");
         loaded(MakeAnswer("a1"));
       },
-      [&](absl::StatusOr<Answer>) {
+      [&](const absl::StatusOr<Answer>&) {
         cache.Fetch("g", "b", Immediate("b1", &loads), inner.Done());
       });
-  EXPECT_EQ(inner.proto(), "b1");
+  EXPECT_EQ(inner.Proto(), "b1");
 }
 
 TEST(AnswerCacheTest, MetricsCountHitsMissesAndSize) {
@@ -397,6 +396,7 @@ TEST(EncodedAnswerTest, ConcurrentFirstCallsRenderOnce) {
   EncodedAnswer answer("proto");
   std::atomic<int> renders{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   std::vector<std::shared_ptr<const std::string>> got(8);
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
@@ -459,6 +459,7 @@ TEST(AnswerCacheStressTest, NeverServesAnAnswerOlderThanAnAnnouncedCommit) {
     }
   };
   std::vector<std::thread> completers;
+  completers.reserve(2);
   for (int i = 0; i < 2; ++i) completers.emplace_back(completer);
 
   std::atomic<bool> fetching{true};
@@ -481,6 +482,7 @@ TEST(AnswerCacheStressTest, NeverServesAnAnswerOlderThanAnAnnouncedCommit) {
   std::atomic<int> stale{0};
   std::atomic<int> answered{0};
   std::vector<std::thread> fetchers;
+  fetchers.reserve(kFetchThreads);
   for (int t = 0; t < kFetchThreads; ++t) {
     fetchers.emplace_back([&, t] {
       std::mt19937 rng(t);

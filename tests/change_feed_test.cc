@@ -49,7 +49,7 @@ class Recorder {
     });
     return found;
   }
-  std::vector<std::string> events() {
+  std::vector<std::string> Events() {
     std::lock_guard<std::mutex> lock(mu_);
     return events_;
   }
@@ -117,7 +117,7 @@ TEST_F(ChangeFeedTest, ReportsPublishedGamesAfterTheSubscriptionIsUp) {
   EXPECT_EQ(Publish("game_a"), 1);
   EXPECT_EQ(Publish("game_b"), 1);
   ASSERT_NE(recorder.WaitFor("game_b"), -1);
-  EXPECT_EQ(recorder.events(),
+  EXPECT_EQ(recorder.Events(),
             (std::vector<std::string>{"up", "game_a", "game_b"}));
 }
 
@@ -127,7 +127,7 @@ TEST_F(ChangeFeedTest, SilenceIsNotALossWhilePingsAreAnswered) {
   feed.Start();
   ASSERT_EQ(recorder.WaitFor("up"), 0);
   absl::SleepFor(6 * kPing);  // idle: only PINGs and their replies
-  EXPECT_EQ(recorder.events(), std::vector<std::string>{"up"});
+  EXPECT_EQ(recorder.Events(), std::vector<std::string>{"up"});
   auto clients = Command({"CLIENT", "LIST", "TYPE", "pubsub"});
   ASSERT_TRUE(clients.ok()) << clients.status();
   EXPECT_NE(clients->str.find("cmd=ping"), std::string::npos) << clients->str;
@@ -208,7 +208,7 @@ TEST_F(ChangeFeedTest, AuthenticatesWithThePassword) {
     feed.Start();
     absl::SleepFor(absl::Milliseconds(300));
   }  // stops while retrying
-  EXPECT_TRUE(rejected.events().empty());
+  EXPECT_TRUE(rejected.Events().empty());
   target.password = "s3cret";
   Recorder recorder;
   ChangeFeed feed(target, recorder.Callbacks(), kPing);
