@@ -11,14 +11,6 @@
 namespace statstracker {
 namespace server {
 
-absl::Status CheckCallAlive(grpc::ServerContext* context) {
-  if (context->deadline() < std::chrono::system_clock::now()) {
-    return absl::DeadlineExceededError("deadline exceeded");
-  }
-  if (context->IsCancelled()) return absl::CancelledError("call cancelled");
-  return absl::OkStatus();
-}
-
 absl::Status RequireNonEmpty(absl::string_view field, absl::string_view value) {
   if (value.empty()) {
     return absl::InvalidArgumentError(

@@ -49,10 +49,6 @@ struct ServiceEnv {
   std::atomic<bool>* shutting_down = nullptr;
 };
 
-// CANCELLED / DEADLINE_EXCEEDED if the call is over; checked before work so
-// an expired call does not touch Redis.
-absl::Status CheckCallAlive(grpc::ServerContext* context);
-
 // INVALID_ARGUMENT naming `field` if `value` is empty.
 absl::Status RequireNonEmpty(absl::string_view field, absl::string_view value);
 
