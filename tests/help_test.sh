@@ -38,9 +38,13 @@ check tools/bench_server/bench_server "top-10 and around-player" players \
   clients
 check tools/bench_gateway/bench_gateway "benchmarks the REST gateway" \
   players connections
+check tools/bench_queries/setup_board "prepares an empty redis-server" \
+  redis_port players config_out out_dir
+check tools/bench_queries/write_frames "raw gRPC frames" out_dir player
+check tools/bench_queries/check_frames "grpc-status 0" server dir player
 
 if [ "$failures" -gt 0 ]; then
   echo "0 passed, $failures failed"
   exit 1
 fi
-echo "7 binaries: --help says what each does and lists its flags"
+echo "10 binaries: --help says what each does and lists its flags"

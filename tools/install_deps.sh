@@ -19,8 +19,9 @@ APT_PACKAGES=(
   # run and test
   redis-server redis-tools tzdata curl procps openssl
   # quality gates (tools/lint.sh, tools/coverage.sh, tools/fuzz.sh) and
-  # benchmarks; libclang-rt-14-dev has libFuzzer (-fsanitize=fuzzer)
-  clang-format clang-tidy gcovr wrk clang-14 libclang-rt-14-dev
+  # benchmarks; libclang-rt-14-dev has libFuzzer (-fsanitize=fuzzer);
+  # nghttp2-client has h2load (tools/bench_queries)
+  clang-format clang-tidy gcovr wrk clang-14 libclang-rt-14-dev nghttp2-client
   # the live page's test (headless browser)
   chromium
 )

@@ -35,9 +35,9 @@
 #include "server/board_queries.h"
 #include "statstracker/v1/leaderboard.grpc.pb.h"
 #include "tests/redis_server.h"
-#include "tests/server_board_seed.h"
 #include "tests/server_stack.h"
 #include "tests/server_test_config.h"
+#include "tools/bench_board/bench_board.h"
 
 ABSL_FLAG(int, players, 1000000, "Players on the board");
 ABSL_FLAG(int, seconds, 10, "Seconds per gRPC measurement");
@@ -47,31 +47,11 @@ ABSL_FLAG(int, redis_requests, 200000, "Requests per redis-benchmark run");
 namespace statstracker {
 namespace {
 
-std::string PlayerId(int i) { return absl::StrFormat("p%012d", i); }
-
 void Check(const absl::Status& status, const char* what) {
   if (!status.ok()) {
     std::cerr << what << ": " << status << std::endl;
     exit(1);
   }
-}
-
-// The board in the worker's layout (tests/server_board_seed.h): scores
-// 0..99,999, so about ten players share each score (real ties).
-void Fill(RedisConnection* conn, const v1::LeaderboardConfig& board,
-          int players) {
-  std::mt19937 rng(1);
-  absl::Time t0 = absl::FromUnixSeconds(1795500000);
-  std::vector<testing::SeedRow> rows;
-  rows.reserve(players);
-  for (int i = 0; i < players; ++i) {
-    testing::SeedRow row;
-    row.player = PlayerId(i);
-    row.score = rng() % 100000;
-    row.reached_at = t0 + absl::Seconds(rng() % 1000000);
-    rows.push_back(std::move(row));
-  }
-  Check(testing::SeedBoard(conn, "arcade", board, "all", rows), "fill");
 }
 
 struct Result {
@@ -169,7 +149,7 @@ int Run() {
   board.set_sort_order(v1::SORT_ORDER_DESCENDING);
   board.set_tie_mode(v1::TIE_MODE_STANDARD);
   absl::Time fill_start = absl::Now();
-  Fill(conn->get(), board, players);
+  Check(bench::FillBenchBoard(conn->get(), "arcade", board, players), "fill");
   std::cerr << "filled " << players << " players in "
             << absl::FormatDuration(absl::Now() - fill_start) << std::endl;
 
@@ -197,7 +177,7 @@ int Run() {
     v1::ListEntriesAroundPlayerRequest req;
     req.set_game_id("arcade");
     req.set_leaderboard_id("total");
-    req.set_player_id(PlayerId(rng() % players));
+    req.set_player_id(bench::BenchPlayerId(rng() % players));
     req.set_radius(5);
     v1::ListEntriesAroundPlayerResponse resp;
     grpc::ClientContext ctx;
