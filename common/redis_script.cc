@@ -10,9 +10,9 @@ namespace statstracker {
 namespace {
 
 std::vector<std::string> ScriptCommand(const std::string& verb,
-                                     const std::string& script_or_sha,
-                                     const std::vector<std::string>& keys,
-                                     const std::vector<std::string>& args) {
+                                       const std::string& script_or_sha,
+                                       const std::vector<std::string>& keys,
+                                       const std::vector<std::string>& args) {
   std::vector<std::string> cmd;
   cmd.reserve(3 + keys.size() + args.size());
   cmd.push_back(verb);

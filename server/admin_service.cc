@@ -133,13 +133,14 @@ void AdminServiceImpl::AnnounceChange(RedisConnection* conn,
   // message reaches them. A lost PUBLISH leaves them stale for at most the
   // cache's max_age (server/answer_cache.h).
   if (env_->cache != nullptr) env_->cache->Invalidate(game);
-  auto published = conn->Command(
-      {"PUBLISH", std::string(keys::kChangesChannel), game});
+  auto published =
+      conn->Command({"PUBLISH", std::string(keys::kChangesChannel), game});
   if (!published.ok() || published->is_error()) {
     Log(LogLevel::kWarning, "could not announce a change of game data",
         {{"game", game},
-         {"error", published.ok() ? published->str
-                                  : std::string(published.status().message())}});
+         {"error", published.ok()
+                       ? published->str
+                       : std::string(published.status().message())}});
   }
 }
 

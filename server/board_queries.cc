@@ -278,13 +278,13 @@ std::vector<std::string> AroundPlayerCommand(const BoardRef& board,
 
 ScriptCall PageCall(const BoardRef& board, int limit,
                     const std::optional<PageCursor>& after) {
-  return {&PageScript(),
-          {keys::Board(board.game_id, board.board_id, board.period),
-           keys::BoardDistinct(board.game_id, board.board_id, board.period)},
-          {ModeArg(board.config->tie_mode()), absl::StrCat(limit),
-           after ? "1" : "0",
-           after ? keys::FormatScore(after->stored_score) : "",
-           after ? after->member : ""}};
+  return {
+      &PageScript(),
+      {keys::Board(board.game_id, board.board_id, board.period),
+       keys::BoardDistinct(board.game_id, board.board_id, board.period)},
+      {ModeArg(board.config->tie_mode()), absl::StrCat(limit),
+       after ? "1" : "0", after ? keys::FormatScore(after->stored_score) : "",
+       after ? after->member : ""}};
 }
 
 absl::StatusOr<BoardPage> ParsePage(const BoardRef& board,

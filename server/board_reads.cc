@@ -25,18 +25,17 @@ absl::StatusOr<RedisReply> OnlyReply(
 
 }  // namespace
 
-void RunScriptAsync(RedisMux* mux, ScriptCall call,
-                    ReadDone<RedisReply> done) {
+void RunScriptAsync(RedisMux* mux, ScriptCall call, ReadDone<RedisReply> done) {
   std::vector<std::string> evalsha =
       call.script->EvalShaCommand(call.keys, call.args);
   auto shared = std::make_shared<ScriptCall>(std::move(call));
-  mux->Submit(
-      {std::move(evalsha)}, /*idempotent=*/true,
-      [mux, shared, done = std::move(done)](
-          absl::StatusOr<std::vector<RedisReply>> replies) mutable {
-        auto reply = OnlyReply(std::move(replies));
-        if (reply.ok() && IsNoScript(*reply)) {
-          mux->Submit({shared->script->EvalCommand(shared->keys, shared->args)},
+  mux->Submit({std::move(evalsha)}, /*idempotent=*/true,
+              [mux, shared, done = std::move(done)](
+                  absl::StatusOr<std::vector<RedisReply>> replies) mutable {
+                auto reply = OnlyReply(std::move(replies));
+                if (reply.ok() && IsNoScript(*reply)) {
+                  mux->Submit(
+                      {shared->script->EvalCommand(shared->keys, shared->args)},
                       /*idempotent=*/true,
                       [done = std::move(done)](
                           absl::StatusOr<std::vector<RedisReply>> again) {
@@ -47,49 +46,48 @@ void RunScriptAsync(RedisMux* mux, ScriptCall call,
                         }
                         done(std::move(reply));
                       });
-          return;
-        }
-        if (reply.ok()) {
-          absl::Status status = CheckReply(*reply, "script");
-          if (!status.ok()) reply = status;
-        }
-        done(std::move(reply));
-      });
+                  return;
+                }
+                if (reply.ok()) {
+                  absl::Status status = CheckReply(*reply, "script");
+                  if (!status.ok()) reply = status;
+                }
+                done(std::move(reply));
+              });
 }
 
 void ReadPage(RedisMux* mux, const BoardRef& board, int limit,
               const std::optional<PageCursor>& after,
               ReadDone<BoardPage> done) {
-  RunScriptAsync(mux, PageCall(board, limit, after),
-                 [board, done = std::move(done)](
-                     absl::StatusOr<RedisReply> reply) {
-                   if (!reply.ok()) return done(reply.status());
-                   done(ParsePage(board, *reply));
-                 });
+  RunScriptAsync(
+      mux, PageCall(board, limit, after),
+      [board, done = std::move(done)](absl::StatusOr<RedisReply> reply) {
+        if (!reply.ok()) return done(reply.status());
+        done(ParsePage(board, *reply));
+      });
 }
 
 void ReadAround(RedisMux* mux, const BoardRef& board,
                 absl::string_view player_id, int radius,
                 ReadDone<AroundPlayer> done) {
-  RunScriptAsync(mux, AroundCall(board, player_id, radius),
-                 [board, done = std::move(done)](
-                     absl::StatusOr<RedisReply> reply) {
-                   if (!reply.ok()) return done(reply.status());
-                   done(ParseAround(board, *reply));
-                 });
+  RunScriptAsync(
+      mux, AroundCall(board, player_id, radius),
+      [board, done = std::move(done)](absl::StatusOr<RedisReply> reply) {
+        if (!reply.ok()) return done(reply.status());
+        done(ParseAround(board, *reply));
+      });
 }
 
 void ReadForPlayers(RedisMux* mux, const BoardRef& board,
                     std::vector<std::string> player_ids,
                     ReadDone<PlayersEntries> done) {
   ScriptCall call = ForPlayersCall(board, player_ids);
-  RunScriptAsync(
-      mux, std::move(call),
-      [board, ids = std::move(player_ids),
-       done = std::move(done)](absl::StatusOr<RedisReply> reply) {
-        if (!reply.ok()) return done(reply.status());
-        done(ParseForPlayers(board, ids, *reply));
-      });
+  RunScriptAsync(mux, std::move(call),
+                 [board, ids = std::move(player_ids),
+                  done = std::move(done)](absl::StatusOr<RedisReply> reply) {
+                   if (!reply.ok()) return done(reply.status());
+                   done(ParseForPlayers(board, ids, *reply));
+                 });
 }
 
 void ReadCount(RedisMux* mux, const BoardRef& board, ReadDone<int64_t> done) {

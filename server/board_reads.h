@@ -24,8 +24,7 @@ using ReadDone = std::function<void(absl::StatusOr<T>)>;
 // EVALSHA of `call`; when Redis has lost the script (NOSCRIPT, e.g. after a
 // restart) it is sent once more as EVAL. An error reply becomes a status
 // (CheckReply: UNAVAILABLE for transient states, else INTERNAL).
-void RunScriptAsync(RedisMux* mux, ScriptCall call,
-                    ReadDone<RedisReply> done);
+void RunScriptAsync(RedisMux* mux, ScriptCall call, ReadDone<RedisReply> done);
 
 void ReadPage(RedisMux* mux, const BoardRef& board, int limit,
               const std::optional<PageCursor>& after, ReadDone<BoardPage> done);

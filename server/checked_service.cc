@@ -15,9 +15,7 @@ namespace {
 class FinishedStreamReactor final
     : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  explicit FinishedStreamReactor(const grpc::Status& status) {
-    Finish(status);
-  }
+  explicit FinishedStreamReactor(const grpc::Status& status) { Finish(status); }
   void OnDone() override { delete this; }
 };
 

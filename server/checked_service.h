@@ -97,26 +97,25 @@ class CheckedService : public grpc::Service {
     };
     raw_unary_[paths_.back()] = raw;
     AddMethod(new grpc::internal::RpcServiceMethod(
-        paths_.back().c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
-        nullptr));
+        paths_.back().c_str(), grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
     MarkMethodRawCallback(
-        index,
-        new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer,
-                                                 grpc::ByteBuffer>(
-            [raw](grpc::CallbackServerContext* context,
-                  const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
-              grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-              raw(CallInfoOf(*context), ByteBufferBytes(*in),
-                  [reactor, out](absl::StatusOr<Answer> answer) {
-                    if (!answer.ok()) {
-                      reactor->Finish(ToGrpcStatus(answer.status()));
-                      return;
-                    }
-                    *out = AnswerToByteBuffer(*answer);
-                    reactor->Finish(grpc::Status::OK);
-                  });
-              return reactor;
-            }));
+        index, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer,
+                                                        grpc::ByteBuffer>(
+                   [raw](grpc::CallbackServerContext* context,
+                         const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
+                     grpc::ServerUnaryReactor* reactor =
+                         context->DefaultReactor();
+                     raw(CallInfoOf(*context), ByteBufferBytes(*in),
+                         [reactor, out](absl::StatusOr<Answer> answer) {
+                           if (!answer.ok()) {
+                             reactor->Finish(ToGrpcStatus(answer.status()));
+                             return;
+                           }
+                           *out = AnswerToByteBuffer(*answer);
+                           reactor->Finish(grpc::Status::OK);
+                         });
+                     return reactor;
+                   }));
   }
 
   template <class Request>
@@ -128,17 +127,18 @@ class CheckedService : public grpc::Service {
         paths_.back().c_str(), grpc::internal::RpcMethod::SERVER_STREAMING,
         nullptr));
     MarkMethodRawCallback(
-        index, new grpc::internal::CallbackServerStreamingHandler<
-                   grpc::ByteBuffer, grpc::ByteBuffer>(
-                   [admission, handler](grpc::CallbackServerContext* context,
-                                        const grpc::ByteBuffer* in) {
-                     CallInfo call = CallInfoOf(*context);
-                     Request request;
-                     absl::Status edge =
-                         Edge(admission, call, ByteBufferBytes(*in), &request);
-                     if (!edge.ok()) return FinishedStream(ToGrpcStatus(edge));
-                     return handler(context, call, request);
-                   }));
+        index,
+        new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer,
+                                                           grpc::ByteBuffer>(
+            [admission, handler](grpc::CallbackServerContext* context,
+                                 const grpc::ByteBuffer* in) {
+              CallInfo call = CallInfoOf(*context);
+              Request request;
+              absl::Status edge =
+                  Edge(admission, call, ByteBufferBytes(*in), &request);
+              if (!edge.ok()) return FinishedStream(ToGrpcStatus(edge));
+              return handler(context, call, request);
+            }));
   }
 
   // The unary method at gRPC path "/package.Service/Method", or nullptr.

@@ -37,8 +37,8 @@ void DelayQueue::Loop() {
     }
     auto first = due_.begin();
     if (!stop_ && first->first > absl::Now()) {
-      wake_.wait_for(lock, absl::ToChronoNanoseconds(first->first -
-                                                     absl::Now()));
+      wake_.wait_for(lock,
+                     absl::ToChronoNanoseconds(first->first - absl::Now()));
       continue;
     }
     std::function<void()> callback = std::move(first->second);

@@ -53,8 +53,8 @@ absl::StatusOr<int> CheckRange(absl::string_view field, int value, int min,
 std::string CacheKey(absl::string_view query, const BoardRef& ref,
                      std::initializer_list<absl::string_view> params) {
   std::string key(query);
-  for (absl::string_view part : {absl::string_view(ref.board_id),
-                                 absl::string_view(ref.period)}) {
+  for (absl::string_view part :
+       {absl::string_view(ref.board_id), absl::string_view(ref.period)}) {
     absl::StrAppend(&key, "|", part.size(), ":", part);
   }
   for (absl::string_view part : params) {
@@ -154,22 +154,22 @@ void LeaderboardServiceImpl::GetPlayerRank(
   RedisMux* mux = env_->mux;
   Cached(
       board->ref.game_id, CacheKey("rank", board->ref, {request.player_id()}),
-      [mux, resolved = *board, player = request.player_id()](
-          AnswerDone loaded) {
-        ReadAround(mux, resolved.ref, player, 0,
-                   [resolved, player, loaded](
-                       absl::StatusOr<AroundPlayer> around) {
-                     if (Failed(around.status(), loaded)) return;
-                     if (!around->player.has_value()) {
-                       loaded(NoEntry(player, resolved));
-                       return;
-                     }
-                     v1::GetPlayerRankResponse response;
-                     *response.mutable_entry() = *std::move(around->player);
-                     response.set_total_count(around->total);
-                     response.set_period(resolved.period_out);
-                     loaded(EncodeAnswer(response));
-                   });
+      [mux, resolved = *board,
+       player = request.player_id()](AnswerDone loaded) {
+        ReadAround(
+            mux, resolved.ref, player, 0,
+            [resolved, player, loaded](absl::StatusOr<AroundPlayer> around) {
+              if (Failed(around.status(), loaded)) return;
+              if (!around->player.has_value()) {
+                loaded(NoEntry(player, resolved));
+                return;
+              }
+              v1::GetPlayerRankResponse response;
+              *response.mutable_entry() = *std::move(around->player);
+              response.set_total_count(around->total);
+              response.set_period(resolved.period_out);
+              loaded(EncodeAnswer(response));
+            });
       },
       std::move(done));
 }
@@ -192,21 +192,21 @@ void LeaderboardServiceImpl::ListEntriesAroundPlayer(
       CacheKey("around", board->ref, {request.player_id(), absl::StrCat(r)}),
       [mux, resolved = *board, player = request.player_id(),
        r](AnswerDone loaded) {
-        ReadAround(mux, resolved.ref, player, r,
-                   [resolved, player, loaded](
-                       absl::StatusOr<AroundPlayer> around) {
-                     if (Failed(around.status(), loaded)) return;
-                     if (!around->player.has_value()) {
-                       loaded(NoEntry(player, resolved));
-                       return;
-                     }
-                     v1::ListEntriesAroundPlayerResponse response;
-                     for (auto& entry : around->entries) {
-                       *response.add_entries() = std::move(entry);
-                     }
-                     response.set_period(resolved.period_out);
-                     loaded(EncodeAnswer(response));
-                   });
+        ReadAround(
+            mux, resolved.ref, player, r,
+            [resolved, player, loaded](absl::StatusOr<AroundPlayer> around) {
+              if (Failed(around.status(), loaded)) return;
+              if (!around->player.has_value()) {
+                loaded(NoEntry(player, resolved));
+                return;
+              }
+              v1::ListEntriesAroundPlayerResponse response;
+              for (auto& entry : around->entries) {
+                *response.add_entries() = std::move(entry);
+              }
+              response.set_period(resolved.period_out);
+              loaded(EncodeAnswer(response));
+            });
       },
       std::move(done));
 }
@@ -284,8 +284,7 @@ void LeaderboardServiceImpl::GetPlayerHistory(
   env_->mux->Submit(
       {HistoryCommand(board->ref, request.player_id(), points_wanted)},
       /*idempotent=*/true,
-      [resolved = *board, player = request.player_id(),
-       done = std::move(done)](
+      [resolved = *board, player = request.player_id(), done = std::move(done)](
           absl::StatusOr<std::vector<RedisReply>> replies) {
         if (Failed(replies.status(), done)) return;
         if (replies->size() != 1) {

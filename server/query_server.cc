@@ -89,8 +89,8 @@ absl::StatusOr<std::vector<std::unique_ptr<CheckedService>>> CheckedServices(
   using L = LeaderboardServiceImpl;
   auto b = std::make_unique<CheckedService>(
       ServiceNamed("statstracker.v1.LeaderboardService"), queries);
-  b->AddUnary<v1::ListLeaderboardsRequest>(
-      "ListLeaderboards", bind(boards, &L::ListLeaderboards));
+  b->AddUnary<v1::ListLeaderboardsRequest>("ListLeaderboards",
+                                           bind(boards, &L::ListLeaderboards));
   b->AddUnary<v1::ListEntriesRequest>("ListEntries",
                                       bind(boards, &L::ListEntries));
   b->AddUnary<v1::GetPlayerRankRequest>("GetPlayerRank",

@@ -31,9 +31,9 @@ RedisMux::~RedisMux() {
 }
 
 void RedisMux::Submit(Commands commands, bool idempotent, Done done) {
-  Lane* lane = lanes_[next_lane_.fetch_add(1, std::memory_order_relaxed) %
-                      lanes_.size()]
-                   .get();
+  Lane* lane =
+      lanes_[next_lane_.fetch_add(1, std::memory_order_relaxed) % lanes_.size()]
+          .get();
   {
     std::lock_guard<std::mutex> lock(lane->mu);
     if (!lane->stop) {
@@ -83,8 +83,7 @@ void RedisMux::RunLane(Lane* lane) {
   lane->conn.reset();
 }
 
-absl::StatusOr<RedisConnection*> RedisMux::Connection(Lane* lane,
-                                                      bool* fresh) {
+absl::StatusOr<RedisConnection*> RedisMux::Connection(Lane* lane, bool* fresh) {
   *fresh = false;
   if (lane->conn != nullptr && !lane->conn->broken()) return lane->conn.get();
   lane->conn.reset();
@@ -108,8 +107,7 @@ void RedisMux::Execute(Lane* lane, std::vector<Request>* batch) {
     } else {
       Commands all;
       for (const Request& request : *batch) {
-        all.insert(all.end(), request.commands.begin(),
-                   request.commands.end());
+        all.insert(all.end(), request.commands.begin(), request.commands.end());
       }
       replies = (*conn)->Pipeline(all);
     }
@@ -158,9 +156,9 @@ void RedisMux::Execute(Lane* lane, std::vector<Request>* batch) {
       request.done(absl::InternalError("redis: fewer replies than commands"));
       continue;
     }
-    std::vector<RedisReply> own(std::make_move_iterator(replies->begin() + at),
-                                std::make_move_iterator(replies->begin() + at +
-                                                        n));
+    std::vector<RedisReply> own(
+        std::make_move_iterator(replies->begin() + at),
+        std::make_move_iterator(replies->begin() + at + n));
     at += n;
     request.done(std::move(own));
   }

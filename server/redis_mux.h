@@ -14,8 +14,8 @@
 // served the same way (a pipeline is split per node, MOVED/ASK followed).
 
 #include <atomic>
-#include <cstddef>
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>

@@ -98,10 +98,9 @@ TEST(RedisMuxTest, ManyCallsShareOneConnection) {
     RedisMux mux(OptionsFor(**redis, 1));
     Countdown countdown(200);
     for (int i = 0; i < 200; ++i) {
-      mux.Submit({{"INCR", "counter"}}, false,
-                 [&](absl::StatusOr<std::vector<RedisReply>>) {
-                   countdown.Done();
-                 });
+      mux.Submit(
+          {{"INCR", "counter"}}, false,
+          [&](absl::StatusOr<std::vector<RedisReply>>) { countdown.Done(); });
     }
     ASSERT_TRUE(countdown.Wait());
   }

@@ -19,8 +19,8 @@
 #include "server/api_key_auth.h"
 #include "server/blocking_calls.h"
 #include "server/board_queries.h"
-#include "server/error_status.h"  // ToGrpcStatus, the RPC edge
 #include "server/delay_queue.h"
+#include "server/error_status.h"  // ToGrpcStatus, the RPC edge
 #include "server/redis_mux.h"
 #include "server/redis_pool.h"
 #include "statstracker/v1/config.pb.h"

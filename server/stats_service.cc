@@ -133,7 +133,8 @@ void PlayerStatsServiceImpl::BatchGetPlayerStats(
           absl::StatusOr<std::vector<RedisReply>> replies) {
         if (!replies.ok()) return done(replies.status());
         if (replies->size() != ids.size()) {
-          return done(absl::InternalError("redis: a reply per player expected"));
+          return done(
+              absl::InternalError("redis: a reply per player expected"));
         }
         v1::BatchGetPlayerStatsResponse response;
         for (size_t i = 0; i < ids.size(); ++i) {

@@ -25,28 +25,27 @@ absl::Duration WatchInterval(const v1::StatsTrackerConfig& config) {
 // player's own entry. Two script calls.
 void LoadUpdate(RedisMux* mux, const ResolvedBoard& board, int top_n,
                 const std::string& player, AnswerDone done) {
-  ReadPage(
-      mux, board.ref, top_n, std::nullopt,
-      [mux, board, player, done = std::move(done)](
-          absl::StatusOr<BoardPage> page) {
-        if (!page.ok()) return done(page.status());
-        auto update = std::make_shared<v1::WatchLeaderboardResponse>();
-        for (auto& entry : page->entries) {
-          *update->add_entries() = std::move(entry);
-        }
-        update->set_total_count(page->total);
-        update->set_period(board.period_out);
-        if (player.empty()) return done(EncodeAnswer(*update));
-        ReadAround(mux, board.ref, player, 0,
-                   [update, done](absl::StatusOr<AroundPlayer> around) {
-                     if (!around.ok()) return done(around.status());
-                     if (around->player.has_value()) {
-                       *update->mutable_player_entry() =
-                           *std::move(around->player);
-                     }
-                     done(EncodeAnswer(*update));
-                   });
-      });
+  ReadPage(mux, board.ref, top_n, std::nullopt,
+           [mux, board, player,
+            done = std::move(done)](absl::StatusOr<BoardPage> page) {
+             if (!page.ok()) return done(page.status());
+             auto update = std::make_shared<v1::WatchLeaderboardResponse>();
+             for (auto& entry : page->entries) {
+               *update->add_entries() = std::move(entry);
+             }
+             update->set_total_count(page->total);
+             update->set_period(board.period_out);
+             if (player.empty()) return done(EncodeAnswer(*update));
+             ReadAround(mux, board.ref, player, 0,
+                        [update, done](absl::StatusOr<AroundPlayer> around) {
+                          if (!around.ok()) return done(around.status());
+                          if (around->player.has_value()) {
+                            *update->mutable_player_entry() =
+                                *std::move(around->player);
+                          }
+                          done(EncodeAnswer(*update));
+                        });
+           });
 }
 
 }  // namespace
@@ -70,11 +69,10 @@ void WatchStream::Poll() {
   auto board = ResolveBoard(*env_, request_.game_id(),
                             request_.leaderboard_id(), request_.period());
   if (!board.ok()) return End(ToGrpcStatus(board.status()));
-  std::string key =
-      absl::StrCat("watch|", board->ref.board_id.size(), ":",
-                   board->ref.board_id, "|", board->ref.period.size(), ":",
-                   board->ref.period, "|", top_n_, "|",
-                   request_.player_id().size(), ":", request_.player_id());
+  std::string key = absl::StrCat(
+      "watch|", board->ref.board_id.size(), ":", board->ref.board_id, "|",
+      board->ref.period.size(), ":", board->ref.period, "|", top_n_, "|",
+      request_.player_id().size(), ":", request_.player_id());
   Hold();
   auto load = [mux = env_->mux, resolved = *board, top_n = top_n_,
                player = request_.player_id()](AnswerDone loaded) {

@@ -62,8 +62,8 @@ class AnswerCacheEndToEndTest : public ::testing::Test {
   void WaitForCacheOn() {
     absl::Time deadline = absl::Now() + absl::Seconds(10);
     while (absl::Now() < deadline) {
-      auto reply = redis_->Command({"PUBSUB", "NUMSUB",
-                                    std::string(keys::kChangesChannel)});
+      auto reply = redis_->Command(
+          {"PUBSUB", "NUMSUB", std::string(keys::kChangesChannel)});
       if (reply.ok() && reply->elements.size() == 2 &&
           reply->elements[1].integer > 0) {
         return;
@@ -99,8 +99,7 @@ class AnswerCacheEndToEndTest : public ::testing::Test {
     count_req.set_game_id("arcade");
     count_req.set_leaderboard_id("total");
     v1::CountEntriesResponse count;
-    grpc::Status status =
-        boards_->CountEntries(Ctx().get(), count_req, &count);
+    grpc::Status status = boards_->CountEntries(Ctx().get(), count_req, &count);
     EXPECT_TRUE(status.ok()) << status.error_message();
     v1::ListEntriesRequest page_req;
     page_req.set_game_id("arcade");
@@ -120,9 +119,9 @@ class AnswerCacheEndToEndTest : public ::testing::Test {
                                absl::Duration* worst) {
     absl::Time deadline = absl::Now() + absl::Seconds(30);
     while (TruthCount() < n) {
-      ASSERT_LT(absl::Now(), deadline) << "the worker did not apply event "
-                                       << n << ":\n"
-                                       << stack_->worker->Output();
+      ASSERT_LT(absl::Now(), deadline)
+          << "the worker did not apply event " << n << ":\n"
+          << stack_->worker->Output();
       absl::SleepFor(absl::Milliseconds(2));
     }
     const absl::Time committed_seen = absl::Now();
@@ -193,7 +192,8 @@ TEST_F(AnswerCacheEndToEndTest, LostSubscriptionFlushesTheCache) {
   std::cout << "worst lag behind Redis: " << worst << "\n";
 }
 
-TEST_F(AnswerCacheEndToEndTest, RedisRestartWithOtherDataIsNeverHiddenByTheCache) {
+TEST_F(AnswerCacheEndToEndTest,
+       RedisRestartWithOtherDataIsNeverHiddenByTheCache) {
   Start();
   absl::Duration worst;
   for (int i = 0; i < 3; ++i) {

@@ -9,11 +9,11 @@
 #include "absl/strings/string_view.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "server/async_call.h"
 #include "server/gateway/cors.h"
 #include "server/gateway/http_front.h"
 #include "server/gateway/json_errors.h"  // HttpStatusFromGrpcCode, bodies
 #include "server/gateway/route_table.h"
-#include "server/async_call.h"
 
 namespace statstracker {
 namespace gateway {
@@ -25,8 +25,8 @@ std::string_view ApiDescriptorSet();
 // A unary method the gateway calls in-process, without gRPC: the server's
 // own edge and handler (server::CheckedService::RawUnary) taking the
 // request's protobuf bytes and answering with an encoded response.
-using DirectUnary = std::function<void(
-    const server::CallInfo&, absl::string_view, server::AnswerDone)>;
+using DirectUnary = std::function<void(const server::CallInfo&,
+                                       absl::string_view, server::AnswerDone)>;
 
 struct GatewayOptions {
   // host:port to listen on; port 0 picks a free port (see Gateway::address).
