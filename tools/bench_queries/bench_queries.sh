@@ -55,6 +55,8 @@ for tool in h2load wrk redis-server redis-cli redis-benchmark curl python3; do
     echo "bench_queries: '$tool' is missing (tools/install_deps.sh installs it)" >&2; exit 1; }
 done
 
+log() { echo "== $*" >&2; }
+die() { echo "bench_queries: $*" >&2; exit 1; }
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 BAZEL_OPT=(-c opt --symlink_prefix=/)  # no bazel-* links: fastbuild's stay
@@ -65,6 +67,10 @@ if [ "$BUILD" = 1 ]; then
   bazel build "${BAZEL_OPT[@]}" "${TARGETS[@]}"
 fi
 BIN="$(bazel info "${BAZEL_OPT[@]}" bazel-bin 2>/dev/null)"
+for t in "${TARGETS[@]}"; do
+  p="${t#//}"; p="${p/://}"; [[ "$t" == *:* ]] || p="$p/${p##*/}"
+  [ -x "$BIN/$p" ] || die "$BIN/$p is not built (run without --no_build)"
+done
 
 WORK="$(mktemp -d /tmp/bench_queries.XXXXXX)"
 PIDS=()
@@ -78,8 +84,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log() { echo "== $*" >&2; }
-die() { echo "bench_queries: $*" >&2; exit 1; }
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -148,14 +152,14 @@ done
 # ---- probes ----------------------------------------------------------------
 # The worker's applied-event counter (all games and types).
 worker_applied() {
-  curl -s "http://$WORKER_METRICS/metrics" |
+  { curl -s "http://$WORKER_METRICS/metrics" || true; } |
     awk '/^statstracker_worker_events_processed_total[{ ]/ {s += $NF} END {printf "%d", s}'
 }
 # RPCs the server answered with a non-OK code so far, by code ("CODE=N,...",
 # "" if none; gRPC and REST alike: the gateway calls the same services);
 # "n/a" if the server exports no statstracker_server_rpcs_total.
 server_errors() {
-  curl -s "http://$SERVER_METRICS/metrics" | awk '
+  { curl -s "http://$SERVER_METRICS/metrics" || true; } | awk '
     /^statstracker_server_rpcs_total[{ ]/ {
       seen = 1
       if (match($0, /code="[A-Z_]+"/)) {
@@ -180,12 +184,12 @@ errors_delta() {
 }
 # "lag pending" of the workers' consumer group.
 group_state() {
-  "${RCLI[@]}" XINFO GROUPS statstracker:events | awk '
+  { "${RCLI[@]}" XINFO GROUPS statstracker:events || true; } | awk '
     prev == "lag" { lag = $0 } prev == "pending" { pending = $0 } { prev = $0 }
     END { printf "%s %s", (lag == "" ? "?" : lag), (pending == "" ? "?" : pending) }'
 }
 stream_added() {
-  "${RCLI[@]}" XINFO STREAM statstracker:events 2>/dev/null |
+  { "${RCLI[@]}" XINFO STREAM statstracker:events 2>/dev/null || true; } |
     awk 'prev == "entries-added" { print; exit } { prev = $0 }'
 }
 now() { date +%s.%N; }

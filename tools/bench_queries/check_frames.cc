@@ -52,8 +52,9 @@ absl::StatusOr<std::string> Check(grpc::GenericStub* stub,
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   std::promise<grpc::Status> done;
-  stub->UnaryCall(&ctx, rpc.method, grpc::StubOptions(), &request, &response,
-                  [&done](grpc::Status status) { done.set_value(status); });
+  stub->UnaryCall(
+      &ctx, rpc.method, grpc::StubOptions(), &request, &response,
+      [&done](const grpc::Status& status) { done.set_value(status); });
   grpc::Status status = done.get_future().get();
   if (!status.ok()) {
     return absl::InternalError(absl::StrCat("grpc-status ", status.error_code(),
