@@ -190,6 +190,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // A read that notices the client leaving while the handler works (and
   // collects pipelined bytes); what to do once it is cancelled.
   bool watching_ = false;
+  // The handler has answered this exchange with a whole response (a stream
+  // keeps the watch: it is how a departed client ends it).
+  bool answered_ = false;
   enum class AfterWatch { kNothing, kReadNext, kLingerAndClose };
   AfterWatch after_watch_ = AfterWatch::kNothing;
 
@@ -438,8 +441,17 @@ void Connection::Dispatch() {
   self_ = shared_from_this();
   auto exchange =
       std::make_shared<Exchange>(weak_from_this(), shared_, ++exchange_id_);
-  WatchForClose();
+  answered_ = false;
   shared_->handler(std::move(request), std::move(exchange));
+  // A handler that answered at once (e.g. from the answer cache) has its
+  // answer queued on this strand ahead of the check below, so it needs no
+  // watch: one read, one readiness wait and one cancel fewer per request.
+  // Others get the watch that notices the client leaving while they work.
+  net::post(Executor(), [self = shared_from_this()] {
+    if (self->handling_ && !self->answered_ && !self->closed_) {
+      self->WatchForClose();
+    }
+  });
 }
 
 void Connection::WatchForClose() {
@@ -496,6 +508,7 @@ void Connection::FinishExchange() {
 
 void Connection::Respond(uint64_t id, HttpResponse response) {
   if (closed_ || !Current(id) || streaming_) return;
+  answered_ = true;
   auto res = std::make_shared<http::response<http::string_body>>(
       static_cast<http::status>(response.status), 11);
   // No type for bodiless answers (a CORS preflight's 204).
