@@ -3,7 +3,10 @@
 // restarted sequence, a replaced producer), event-id dedup in a few
 // time-bucketed sets, and stream trimming that never drops what a consumer
 // group has not acknowledged (with a second group, and with a backlog far
-// beyond the old cap).
+// beyond the old cap), and the change notification each commit that changed
+// a game publishes (keys::kChangesChannel).
+#include <hiredis/hiredis.h>
+#include <poll.h>
 #include <sys/wait.h>
 
 #include <set>
@@ -25,6 +28,54 @@ namespace testing {
 namespace {
 
 constexpr char kStream[] = "statstracker:events";
+
+// A client SUBSCRIBEd to one channel, with the messages it received.
+class Subscriber {
+ public:
+  Subscriber(const RedisServer& redis, absl::string_view channel) {
+    timeval timeout = {2, 0};
+    context_ =
+        redisConnectWithTimeout(redis.host().c_str(), redis.port(), timeout);
+    if (context_ == nullptr || context_->err != 0) return;
+    auto* reply = static_cast<redisReply*>(
+        redisCommand(context_, "SUBSCRIBE %b", channel.data(), channel.size()));
+    subscribed_ = reply != nullptr && reply->type == REDIS_REPLY_ARRAY;
+    if (reply != nullptr) freeReplyObject(reply);
+  }
+  ~Subscriber() {
+    if (context_ != nullptr) redisFree(context_);
+  }
+  bool subscribed() const { return subscribed_; }
+
+  // The payloads of the messages that arrive until none came for `quiet`.
+  std::vector<std::string> Messages(absl::Duration quiet) {
+    std::vector<std::string> out;
+    while (true) {
+      void* raw = nullptr;
+      if (redisReaderGetReply(context_->reader, &raw) != REDIS_OK) break;
+      if (raw != nullptr) {
+        auto* reply = static_cast<redisReply*>(raw);
+        // ["message", channel, payload]
+        if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3) {
+          out.emplace_back(reply->element[2]->str, reply->element[2]->len);
+        }
+        freeReplyObject(reply);
+        continue;
+      }
+      pollfd fd = {context_->fd, POLLIN, 0};
+      if (poll(&fd, 1, static_cast<int>(absl::ToInt64Milliseconds(quiet))) <=
+          0) {
+        break;  // quiet for `quiet`
+      }
+      if (redisBufferRead(context_) != REDIS_OK) break;
+    }
+    return out;
+  }
+
+ private:
+  redisContext* context_ = nullptr;
+  bool subscribed_ = false;
+};
 
 // A score submission of 1 point to `player` on arcade (whose "total" board
 // adds scores, so the total counts the events applied).
@@ -211,6 +262,36 @@ TEST_F(WorkerStorageTest, EventIdsAreRememberedInAFewTimeBucketedSets) {
   auto all = conn_->Command({"DBSIZE"});
   ASSERT_TRUE(all.ok());
   EXPECT_LT(all->integer, 30);
+  EXPECT_EQ((*worker)->Stop(), 0);
+}
+
+TEST_F(WorkerStorageTest, ACommitThatChangedAGamePublishesItsIdOnce) {
+  Subscriber changes(*redis_, keys::kChangesChannel);
+  ASSERT_TRUE(changes.subscribed());
+  // Published before the worker starts, so one read and one transaction
+  // take them all: one message, not one per event.
+  std::vector<v1::GameEvent> events;
+  for (int i = 0; i < 50; ++i) {
+    events.push_back(Point(absl::StrCat("n", i), absl::StrCat("p", i % 7)));
+  }
+  Publish(events);
+  auto worker = StartWorker(*redis_, Config(), "notify");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  ASSERT_TRUE(WaitDrained(conn_.get(), absl::Seconds(30)).ok());
+  EXPECT_EQ(changes.Messages(absl::Milliseconds(300)),
+            std::vector<std::string>{"arcade"});
+
+  // Only retries: dedup state and the cursor move, no board does.
+  Publish(events);
+  ASSERT_TRUE(WaitDrained(conn_.get(), absl::Seconds(30)).ok());
+  EXPECT_EQ(Total("p0"), 8);
+  EXPECT_TRUE(changes.Messages(absl::Milliseconds(300)).empty());
+
+  // A new event changes the board again.
+  Publish({Point("n-last", "p0")});
+  ASSERT_TRUE(WaitDrained(conn_.get(), absl::Seconds(30)).ok());
+  EXPECT_EQ(changes.Messages(absl::Milliseconds(300)),
+            std::vector<std::string>{"arcade"});
   EXPECT_EQ((*worker)->Stop(), 0);
 }
 

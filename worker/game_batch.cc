@@ -355,6 +355,20 @@ GameBatchResult ApplyEvents(const GameRuntime& game,
   return result;
 }
 
+// Whether the attempt writes any of the game's data (board entries and
+// histories, or stats), as opposed to only dedup state and the cursor.
+bool ChangesGameData(const Attempt& a) {
+  for (const auto& [key, slot] : a.slots) {
+    for (const auto& [player, c] : slot.current) {
+      if (c.changed) return true;
+    }
+  }
+  for (const auto& [player, slot] : a.stats) {
+    if (!slot.changed.empty()) return true;
+  }
+  return false;
+}
+
 // The MULTI ... EXEC of an attempt.
 absl::StatusOr<Commands> WriteCommands(
     const GameRuntime& game, const std::vector<StreamEntry*>& entries,
@@ -392,6 +406,11 @@ absl::StatusOr<Commands> WriteCommands(
     if (!state.has_value()) continue;
     tx.push_back(
         {"SET", keys::Producer(g, producer), state->Encode(), "PX", expiry_ms});
+  }
+  if (ChangesGameData(*a)) {
+    // Once per transaction, in it: the server's answer cache drops the
+    // game's cached answers when it hears this (common/keys.h).
+    tx.push_back({"PUBLISH", std::string(keys::kChangesChannel), g});
   }
   const StreamId& last = entries.back()->id;
   if (!a->cursor.has_value() || *a->cursor < last) {

@@ -5,7 +5,9 @@
 // which board periods, players and dedup state they touch; WATCH and read
 // them in one round trip; run the events through the plugins on in-memory
 // copies; write the final state, the dedup state and the game's stream
-// cursor in one MULTI/EXEC, and acknowledge the entries once it committed.
+// cursor in one MULTI/EXEC (with a PUBLISH of the game id on
+// keys::kChangesChannel when any of the game's data changed), and
+// acknowledge the entries once it committed.
 // Each board period's part is a BoardSlot (board_slot.h): on boards with
 // history a point per changed entry goes into the same MULTI/EXEC, and
 // boards with a season soft reset also read the previous period.
