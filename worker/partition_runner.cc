@@ -10,6 +10,7 @@
 #include "common/redis_config.h"
 #include "common/stream_partitions.h"
 #include "worker/board_store.h"
+#include "worker/dedup_store.h"
 
 namespace statstracker {
 namespace worker {
@@ -46,6 +47,8 @@ absl::Status PartitionRunner::Connect() {
   absl::Status status = CheckLayout(conn_.get(), config_);
   if (!status.ok()) return status;
   status = LoadBoardScripts(conn_.get());
+  if (!status.ok()) return status;
+  status = LoadDedupScripts(conn_.get());
   if (!status.ok()) return status;
   // After a reconnect Redis may have lost or changed anything: start over
   // from what the group says we hold.

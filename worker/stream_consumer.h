@@ -105,7 +105,8 @@ class StreamConsumer {
       const std::map<int64_t, std::vector<std::string>>& ids_by_count);
   // Adds the entries of an XREADGROUP/XAUTOCLAIM reply that are not in hand
   // (`fresh`: read new, so delivered once); returns how many were already.
-  int AddEntries(const RedisReply& entries, bool fresh);
+  // Moves the event bytes out of `entries`.
+  int AddEntries(RedisReply* entries, bool fresh);
   // Classifies, dead-letters and applies what it can.
   absl::Status ProcessWork(RedisConnection* conn, bool* progress);
   // Dead letters for entries that cannot be applied; erases nothing.
