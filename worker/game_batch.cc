@@ -554,17 +554,12 @@ absl::StatusOr<GameBatchResult> GameBatch::Apply(
       if (!replicated.ok()) return replicated;
     }
     // Only now, and never in the same pipeline: a nil EXEC must not be
-    // followed by an acknowledgement. A failure here leaves the entries
-    // pending; they come back and the cursor marks them applied.
-    std::vector<std::string> ack = {"XACK", entries.front()->stream,
-                                    config_.stream().group()};
-    for (const StreamEntry* e : entries) ack.push_back(e->id_text);
-    auto acked = conn->Command(ack);
-    if (!acked.ok()) return acked.status();
-    if (acked->is_error()) {
-      Log(LogLevel::kWarning, "XACK after a commit failed",
-          {{"game", g}, {"error", acked->str}});
-    }
+    // followed by an acknowledgement. The caller sends it; if that fails
+    // the entries stay pending, come back, and the cursor marks them
+    // applied.
+    result.ack = {"XACK", entries.front()->stream, config_.stream().group()};
+    result.ack.reserve(3 + entries.size());
+    for (const StreamEntry* e : entries) result.ack.push_back(e->id_text);
     GrowBuckets(conn, g, metrics_, &a);
     return result;
   }

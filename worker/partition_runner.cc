@@ -131,6 +131,14 @@ absl::Status PartitionRunner::Run(const std::atomic<bool>& stop,
       break;
     }
   }
+  if (conn_ != nullptr && !conn_->broken()) {
+    // The last batch's acknowledgement waits for a next read otherwise.
+    absl::Status status = consumer_.Flush(conn_.get());
+    if (!status.ok()) {
+      Log(LogLevel::kWarning, "could not acknowledge the last batch",
+          {{"stream", stream()}, {"error", std::string(status.message())}});
+    }
+  }
   if (consumer_.in_hand() > 0) {
     Log(LogLevel::kWarning, "worker stopped with entries left pending",
         {{"stream", stream()}, {"pending", absl::StrCat(consumer_.in_hand())}});

@@ -106,6 +106,10 @@ void StreamConsumer::Reset() {
     }
   }
   work_.clear();
+  // A new connection: these entries come back (we reload our pending ones)
+  // and are at or below their game's cursor, so they are only acknowledged.
+  deferred_.clear();
+  summary_.reset();
   reload_own_ = true;
   next_claim_ = absl::InfinitePast();
   next_refresh_ = absl::InfinitePast();
@@ -125,11 +129,21 @@ absl::Status StreamConsumer::EnsureGroup(RedisConnection* conn) {
 absl::Status StreamConsumer::Step(RedisConnection* conn, bool stopping,
                                   bool block, bool* progress) {
   absl::Status status;
+  absl::Time now = absl::Now();
+  summary_.reset();
+  // The deferred acknowledgements go with the read when there is one and
+  // nothing else looks at the pending list before it.
+  const bool will_read =
+      !stopping && static_cast<int>(work_.size()) < batch_size_;
+  if (!will_read || reload_own_ || (!stopping && now >= next_claim_) ||
+      now >= next_refresh_) {
+    status = Flush(conn);
+    if (!status.ok()) return status;
+  }
   if (reload_own_) {
     status = LoadOwnPending(conn);
     if (!status.ok()) return status;
   }
-  absl::Time now = absl::Now();
   if (!stopping && now >= next_claim_) {
     status = Claim(conn);
     if (!status.ok()) return status;
@@ -342,6 +356,35 @@ absl::Status StreamConsumer::RefreshIdle(RedisConnection* conn) {
   return absl::OkStatus();
 }
 
+absl::Status StreamConsumer::Flush(RedisConnection* conn) {
+  if (deferred_.empty()) return absl::OkStatus();
+  auto replies = AfterDeferred(conn, {});
+  return replies.status();
+}
+
+absl::StatusOr<std::vector<RedisReply>> StreamConsumer::AfterDeferred(
+    RedisConnection* conn, Commands commands) {
+  const size_t acks = deferred_.size();
+  if (acks > 0) {
+    commands.insert(commands.begin(),
+                    std::make_move_iterator(deferred_.begin()),
+                    std::make_move_iterator(deferred_.end()));
+    deferred_.clear();
+  }
+  auto replies = conn->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  for (size_t i = 0; i < acks; ++i) {
+    // Left pending; the entries come back and their game's cursor marks
+    // them applied.
+    if ((*replies)[i].is_error()) {
+      Log(LogLevel::kWarning, "XACK after a commit failed",
+          {{"stream", stream_}, {"error", (*replies)[i].str}});
+    }
+  }
+  replies->erase(replies->begin(), replies->begin() + acks);
+  return replies;
+}
+
 absl::Status StreamConsumer::ReadNew(RedisConnection* conn, bool block) {
   std::vector<std::string> cmd = {
       "XREADGROUP", "GROUP",
@@ -352,8 +395,14 @@ absl::Status StreamConsumer::ReadNew(RedisConnection* conn, bool block) {
     cmd.push_back(Ms(block_));
   }
   cmd.insert(cmd.end(), {"STREAMS", stream_, ">"});
-  auto reply = conn->Command(cmd);
-  if (!reply.ok()) return reply.status();
+  auto replies =
+      AfterDeferred(conn, {std::move(cmd), {"XPENDING", stream_, group_}});
+  if (!replies.ok()) return replies.status();
+  if (replies->size() != 2) {
+    return absl::InternalError("XREADGROUP: missing replies");
+  }
+  if (!(*replies)[1].is_error()) summary_ = std::move((*replies)[1]);
+  RedisReply* reply = &(*replies)[0];
   if (IsNoGroup(*reply)) return EnsureGroup(conn);
   if (reply->is_error()) return ReplyError("XREADGROUP", *reply);
   if (!IsArray(*reply) || reply->elements.empty()) return absl::OkStatus();
@@ -454,10 +503,13 @@ absl::Status StreamConsumer::ForeignPending(
   // The summary first: when we are the only consumer holding entries, and
   // hold exactly those in hand, nothing foreign can precede them, and the
   // per-entry list (a row for each of our own entries) is not needed.
-  auto summary = conn->Command({"XPENDING", stream_, group_});
-  if (!summary.ok()) return summary.status();
-  if (summary->is_error()) return ReplyError("XPENDING (summary)", *summary);
-  if (OnlyConsumer(*summary, consumer_, work_.size())) {
+  if (!summary_.has_value()) {
+    auto summary = conn->Command({"XPENDING", stream_, group_});
+    if (!summary.ok()) return summary.status();
+    if (summary->is_error()) return ReplyError("XPENDING (summary)", *summary);
+    summary_ = *std::move(summary);
+  }
+  if (OnlyConsumer(*summary_, consumer_, work_.size())) {
     return absl::OkStatus();
   }
   auto reply =
@@ -591,6 +643,7 @@ absl::Status StreamConsumer::ProcessWork(RedisConnection* conn,
       const StreamId id = letter.entry->id;
       work_.erase(id);
     }
+    summary_.reset();  // they were acknowledged
     *progress = true;
   }
   if (work_.empty()) return absl::OkStatus();
@@ -670,6 +723,7 @@ absl::Status StreamConsumer::ApplyGame(RedisConnection* conn,
     if (!result->redelivered.empty()) {
       metrics_->already_applied->Increment({g}, result->redelivered.size());
     }
+    if (!result->ack.empty()) deferred_.push_back(std::move(result->ack));
     for (const StreamEntry* e : entries) {
       const StreamId id = e->id;
       work_.erase(id);
