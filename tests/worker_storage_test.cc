@@ -45,7 +45,7 @@ class Subscriber {
   ~Subscriber() {
     if (context_ != nullptr) redisFree(context_);
   }
-  bool subscribed() const { return subscribed_; }
+  bool Subscribed() const { return subscribed_; }
 
   // The payloads of the messages that arrive until none came for `quiet`.
   std::vector<std::string> Messages(absl::Duration quiet) {
@@ -298,10 +298,11 @@ TEST_F(WorkerStorageTest, RetriesAreFoundAmongMoreIdsThanOneLookupSlice) {
 
 TEST_F(WorkerStorageTest, ACommitThatChangedAGamePublishesItsIdOnce) {
   Subscriber changes(*redis_, keys::kChangesChannel);
-  ASSERT_TRUE(changes.subscribed());
+  ASSERT_TRUE(changes.Subscribed());
   // Published before the worker starts, so one read and one transaction
   // take them all: one message, not one per event.
   std::vector<v1::GameEvent> events;
+  events.reserve(50);
   for (int i = 0; i < 50; ++i) {
     events.push_back(Point(absl::StrCat("n", i), absl::StrCat("p", i % 7)));
   }

@@ -331,8 +331,9 @@ absl::Status StreamConsumer::Claim(RedisConnection* conn) {
     // Entries we already hold (idle because they waited) are refreshed by
     // the claim itself; AddEntries skips them, and UpdateDeliveries gives
     // back the delivery the claim added to them.
-    if (AddEntries(&reply->elements[1], /*fresh=*/false) > 0)
+    if (AddEntries(&reply->elements[1], /*fresh=*/false) > 0) {
       touched_own = true;
+    }
     if (work_.size() > before) claimed_any = true;
     cursor = reply->elements[0].str;
     if (cursor == "0-0") break;
