@@ -45,7 +45,7 @@ class Subscriber {
   ~Subscriber() {
     if (context_ != nullptr) redisFree(context_);
   }
-  bool subscribed() const { return subscribed_; }
+  bool Subscribed() const { return subscribed_; }
 
   // The payloads of the messages that arrive until none came for `quiet`.
   std::vector<std::string> Messages(absl::Duration quiet) {
@@ -265,12 +265,44 @@ TEST_F(WorkerStorageTest, EventIdsAreRememberedInAFewTimeBucketedSets) {
   EXPECT_EQ((*worker)->Stop(), 0);
 }
 
+TEST_F(WorkerStorageTest, RetriesAreFoundAmongMoreIdsThanOneLookupSlice) {
+  // Batches of up to 2,000: the dedup lookup (worker/dedup_store.cc) sends
+  // the ids in slices of 1,000; retries sit in the second slice.
+  auto path = WriteTempFile("worker-storage-big-batch.textproto",
+                            WorkerTestConfig("", 2000));
+  ASSERT_TRUE(path.ok());
+  std::vector<v1::GameEvent> first, second;
+  for (int i = 0; i < 1500; ++i) {
+    first.push_back(Point(absl::StrCat("s", i), absl::StrCat("p", i % 10)));
+  }
+  Publish(first);
+  auto worker = StartWorker(*redis_, *path, "slices");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  ASSERT_TRUE(WaitDrained(conn_.get(), absl::Seconds(30)).ok());
+  EXPECT_EQ((*worker)->Stop(), 0);
+  // Published while no worker runs, so one read takes them all.
+  for (int i = 1500; i < 3000; ++i) {
+    second.push_back(Point(absl::StrCat("s", i), absl::StrCat("p", i % 10)));
+    if (i == 2700) second.push_back(first[5]);     // position 1,201
+    if (i == 2900) second.push_back(first[1499]);  // position 1,402
+  }
+  Publish(second);
+  worker = StartWorker(*redis_, *path, "slices");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  ASSERT_TRUE(WaitDrained(conn_.get(), absl::Seconds(30)).ok());
+  // Per player: a retry taken for another id would move a point between
+  // players without changing the sum.
+  for (int p = 0; p < 10; ++p) EXPECT_EQ(Total(absl::StrCat("p", p)), 300);
+  EXPECT_EQ((*worker)->Stop(), 0);
+}
+
 TEST_F(WorkerStorageTest, ACommitThatChangedAGamePublishesItsIdOnce) {
   Subscriber changes(*redis_, keys::kChangesChannel);
-  ASSERT_TRUE(changes.subscribed());
+  ASSERT_TRUE(changes.Subscribed());
   // Published before the worker starts, so one read and one transaction
   // take them all: one message, not one per event.
   std::vector<v1::GameEvent> events;
+  events.reserve(50);
   for (int i = 0; i < 50; ++i) {
     events.push_back(Point(absl::StrCat("n", i), absl::StrCat("p", i % 7)));
   }

@@ -16,8 +16,8 @@ APT_PACKAGES=(
   grpc-proto
   # the Python client example (clients/python) and its test
   python3-grpcio python3-protobuf
-  # run and test
-  redis-server redis-tools tzdata curl procps openssl
+  # run and test; libjemalloc2 is the worker's malloc (worker/BUILD)
+  redis-server redis-tools tzdata curl procps openssl libjemalloc2
   # quality gates (tools/lint.sh, tools/coverage.sh, tools/fuzz.sh) and
   # benchmarks; libclang-rt-14-dev has libFuzzer (-fsanitize=fuzzer);
   # nghttp2-client has h2load (tools/bench_queries)

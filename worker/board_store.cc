@@ -116,6 +116,7 @@ absl::StatusOr<BoardSnapshot> ParseBoardReply(
   if (!buckets.ok()) return Malformed(board, buckets.status().message());
   out.buckets = *buckets;
   out.entries = el[2].integer;
+  out.players.reserve(players.size());
   const size_t prefix = keys::MemberPrefixBytes(*board.config);
   for (size_t i = 0; i < players.size(); ++i) {
     const RedisReply& record = el[3 + 3 * i];

@@ -15,6 +15,7 @@
 #include "common/periods.h"
 #include "worker/board_slot.h"
 #include "worker/board_store.h"
+#include "worker/dedup_store.h"
 #include "worker/state_codec.h"
 
 namespace statstracker {
@@ -127,12 +128,14 @@ Commands ReadCommands(const std::string& g, const std::string& stream,
     watch.push_back(keys::Producer(g, p));
     reads.push_back({"GET", keys::Producer(g, p)});
   }
-  for (int64_t b : a.dedup_buckets) {
-    std::string key = keys::DedupBucket(g, dedup.width_seconds(), b);
-    watch.push_back(key);
-    std::vector<std::string> cmd = {"SMISMEMBER", key};
-    cmd.insert(cmd.end(), a.unsequenced_ids.begin(), a.unsequenced_ids.end());
-    reads.push_back(std::move(cmd));
+  if (!a.dedup_buckets.empty()) {
+    std::vector<std::string> sets;
+    sets.reserve(a.dedup_buckets.size());
+    for (int64_t b : a.dedup_buckets) {
+      sets.push_back(keys::DedupBucket(g, dedup.width_seconds(), b));
+      watch.push_back(sets.back());
+    }
+    reads.push_back(SeenIdsCommand(sets, a.unsequenced_ids));
   }
   for (const auto& [key, slot] : a.slots) {
     const std::string& id = slot.board.config->leaderboard_id();
@@ -167,17 +170,16 @@ absl::Status ParseReads(const GameRuntime& game,
     }
     state = *decoded;
   }
-  for (size_t b = 0; b < a->dedup_buckets.size(); ++b) {
-    const RedisReply& r = replies[pos++];
-    for (size_t i = 0; i < a->unsequenced_ids.size() && i < r.elements.size();
-         ++i) {
-      if (r.elements[i].integer > 0) a->seen_ids.insert(a->unsequenced_ids[i]);
-    }
+  if (!a->dedup_buckets.empty()) {
+    absl::Status seen =
+        ParseSeenIds(replies[pos++], a->unsequenced_ids, &a->seen_ids);
+    if (!seen.ok()) return seen;
   }
   for (auto& [key, slot] : a->slots) {
     auto snapshot = ParseBoardReply(slot.board, slot.players, replies[pos++]);
     if (!snapshot.ok()) return snapshot.status();
     slot.snapshot = *std::move(snapshot);
+    slot.current.reserve(slot.players.size());
     for (const auto& [player, before] : slot.snapshot.players) {
       slot.current[player].state = before.state;
     }
@@ -501,7 +503,9 @@ absl::StatusOr<GameBatchResult> GameBatch::Apply(
       if (r.is_error() && absl::StartsWith(r.str, "NOSCRIPT")) noscript = true;
     }
     if (noscript) {
-      absl::Status loaded = unwatch(LoadBoardScripts(conn));
+      absl::Status loaded = LoadBoardScripts(conn);
+      if (loaded.ok()) loaded = LoadDedupScripts(conn);
+      loaded = unwatch(loaded);
       if (!loaded.ok()) return loaded;
       continue;
     }
@@ -550,17 +554,12 @@ absl::StatusOr<GameBatchResult> GameBatch::Apply(
       if (!replicated.ok()) return replicated;
     }
     // Only now, and never in the same pipeline: a nil EXEC must not be
-    // followed by an acknowledgement. A failure here leaves the entries
-    // pending; they come back and the cursor marks them applied.
-    std::vector<std::string> ack = {"XACK", entries.front()->stream,
-                                    config_.stream().group()};
-    for (const StreamEntry* e : entries) ack.push_back(e->id_text);
-    auto acked = conn->Command(ack);
-    if (!acked.ok()) return acked.status();
-    if (acked->is_error()) {
-      Log(LogLevel::kWarning, "XACK after a commit failed",
-          {{"game", g}, {"error", acked->str}});
-    }
+    // followed by an acknowledgement. The caller sends it; if that fails
+    // the entries stay pending, come back, and the cursor marks them
+    // applied.
+    result.ack = {"XACK", entries.front()->stream, config_.stream().group()};
+    result.ack.reserve(3 + entries.size());
+    for (const StreamEntry* e : entries) result.ack.push_back(e->id_text);
     GrowBuckets(conn, g, metrics_, &a);
     return result;
   }

@@ -15,8 +15,11 @@
 // Why nothing is lost or applied twice:
 //   * Effects, dedup state and the cursor commit together or not at all.
 //   * The XACK is sent once the EXEC succeeded (never in its pipeline: a
-//     WATCH conflict must not acknowledge anything). The stream is another
-//     key, in another Redis Cluster slot, so it cannot be in the game's
+//     WATCH conflict must not acknowledge anything). Apply returns it; the
+//     stream consumer sends it ahead of its next read of the stream, in the
+//     same pipeline (one round trip less per batch; Redis runs the XACK
+//     before the read and the XPENDING that checks stream order). The stream is
+//     another key, in another Redis Cluster slot, so it cannot be in the game's
 //     transaction. If the worker dies in between, the entries stay pending
 //     and come back (to this consumer
 //     after a restart, or to another by XAUTOCLAIM); their ids are at or
@@ -68,6 +71,9 @@ struct GameBatchResult {
   std::vector<StreamEntry*> applied;      // effects written
   std::vector<StreamEntry*> duplicates;   // producer retries
   std::vector<StreamEntry*> redelivered;  // committed before, not acked
+  // The XACK of the entries, for the caller to send now that the commit
+  // succeeded (it may go in one pipeline with the caller's next read).
+  std::vector<std::string> ack;
 };
 
 class GameBatch {
@@ -77,7 +83,8 @@ class GameBatch {
 
   // Applies `entries`: all of one game, all from one stream, in stream
   // order, every one decoded and valid. Retries WATCH conflicts; a Redis
-  // failure is returned as is (the entries stay pending).
+  // failure is returned as is (the entries stay pending). After a commit
+  // the caller sends the result's `ack`.
   absl::StatusOr<GameBatchResult> Apply(
       RedisConnection* conn, const GameRuntime& game,
       const std::vector<StreamEntry*>& entries) const;

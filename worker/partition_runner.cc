@@ -10,6 +10,7 @@
 #include "common/redis_config.h"
 #include "common/stream_partitions.h"
 #include "worker/board_store.h"
+#include "worker/dedup_store.h"
 
 namespace statstracker {
 namespace worker {
@@ -46,6 +47,8 @@ absl::Status PartitionRunner::Connect() {
   absl::Status status = CheckLayout(conn_.get(), config_);
   if (!status.ok()) return status;
   status = LoadBoardScripts(conn_.get());
+  if (!status.ok()) return status;
+  status = LoadDedupScripts(conn_.get());
   if (!status.ok()) return status;
   // After a reconnect Redis may have lost or changed anything: start over
   // from what the group says we hold.
@@ -126,6 +129,14 @@ absl::Status PartitionRunner::Run(const std::atomic<bool>& stop,
     }
     if (stopping && (consumer_.in_hand() == 0 || absl::Now() > stop_deadline)) {
       break;
+    }
+  }
+  if (conn_ != nullptr && !conn_->broken()) {
+    // The last batch's acknowledgement waits for a next read otherwise.
+    absl::Status status = consumer_.Flush(conn_.get());
+    if (!status.ok()) {
+      Log(LogLevel::kWarning, "could not acknowledge the last batch",
+          {{"stream", stream()}, {"error", std::string(status.message())}});
     }
   }
   if (consumer_.in_hand() > 0) {

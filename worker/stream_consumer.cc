@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -58,6 +59,22 @@ absl::Status ReplyError(absl::string_view what, const RedisReply& reply) {
       absl::StrCat(what, " failed: ", reply.DebugString().substr(0, 300)));
 }
 
+// Whether an XPENDING summary ([count, min, max, [[consumer, count] ...]])
+// says that `consumer` alone holds pending entries, exactly `held` of them.
+bool OnlyConsumer(const RedisReply& summary, const std::string& consumer,
+                  size_t held) {
+  if (!IsArray(summary) || summary.elements.size() < 4) return false;
+  const RedisReply& consumers = summary.elements[3];
+  if (!IsArray(consumers) || consumers.elements.size() != 1) return false;
+  const RedisReply& only = consumers.elements[0];
+  if (!IsArray(only) || only.elements.size() < 2 ||
+      only.elements[0].str != consumer) {
+    return false;
+  }
+  uint64_t count = 0;
+  return absl::SimpleAtoi(only.elements[1].str, &count) && count == held;
+}
+
 }  // namespace
 
 StreamConsumer::StreamConsumer(const v1::StatsTrackerConfig& config,
@@ -89,6 +106,10 @@ void StreamConsumer::Reset() {
     }
   }
   work_.clear();
+  // A new connection: these entries come back (we reload our pending ones)
+  // and are at or below their game's cursor, so they are only acknowledged.
+  deferred_.clear();
+  summary_.reset();
   reload_own_ = true;
   next_claim_ = absl::InfinitePast();
   next_refresh_ = absl::InfinitePast();
@@ -108,11 +129,21 @@ absl::Status StreamConsumer::EnsureGroup(RedisConnection* conn) {
 absl::Status StreamConsumer::Step(RedisConnection* conn, bool stopping,
                                   bool block, bool* progress) {
   absl::Status status;
+  absl::Time now = absl::Now();
+  summary_.reset();
+  // The deferred acknowledgements go with the read when there is one and
+  // nothing else looks at the pending list before it.
+  const bool will_read =
+      !stopping && static_cast<int>(work_.size()) < batch_size_;
+  if (!will_read || reload_own_ || (!stopping && now >= next_claim_) ||
+      now >= next_refresh_) {
+    status = Flush(conn);
+    if (!status.ok()) return status;
+  }
   if (reload_own_) {
     status = LoadOwnPending(conn);
     if (!status.ok()) return status;
   }
-  absl::Time now = absl::Now();
   if (!stopping && now >= next_claim_) {
     status = Claim(conn);
     if (!status.ok()) return status;
@@ -131,10 +162,10 @@ absl::Status StreamConsumer::Step(RedisConnection* conn, bool stopping,
   return ProcessWork(conn, progress);
 }
 
-int StreamConsumer::AddEntries(const RedisReply& entries, bool fresh) {
-  if (!IsArray(entries)) return 0;
+int StreamConsumer::AddEntries(RedisReply* entries, bool fresh) {
+  if (!IsArray(*entries)) return 0;
   int already = 0;
-  for (const RedisReply& e : entries.elements) {
+  for (RedisReply& e : entries->elements) {
     if (!IsArray(e) || e.elements.empty() || !IsString(e.elements[0])) {
       continue;
     }
@@ -152,13 +183,13 @@ int StreamConsumer::AddEntries(const RedisReply& entries, bool fresh) {
     entry.received_at = absl::FromUnixMillis(static_cast<int64_t>(
         std::min<uint64_t>(id->ms, std::numeric_limits<int64_t>::max())));
     if (e.elements.size() > 1 && IsArray(e.elements[1])) {
-      const auto& fields = e.elements[1].elements;
+      auto& fields = e.elements[1].elements;
       for (size_t i = 0; i + 1 < fields.size(); i += 2) {
         const std::string& name = fields[i].str;
-        const std::string& value = fields[i + 1].str;
+        std::string& value = fields[i + 1].str;
         if (name == field_ && !entry.has_field) {
           entry.has_field = true;
-          entry.bytes = value;
+          entry.bytes = std::move(value);  // the reply is done with
         } else if (name == "received_at") {
           // Set by `stats deadletter requeue`: the first arrival counts.
           absl::Time t;
@@ -197,13 +228,13 @@ absl::Status StreamConsumer::LoadOwnPending(RedisConnection* conn) {
     if (reply->is_error())
       return ReplyError("XREADGROUP (own pending)", *reply);
     if (!IsArray(*reply) || reply->elements.empty()) break;
-    const RedisReply& stream = reply->elements[0];
+    RedisReply& stream = reply->elements[0];
     if (!IsArray(stream) || stream.elements.size() < 2 ||
         !IsArray(stream.elements[1]) || stream.elements[1].elements.empty()) {
       break;
     }
-    const RedisReply& entries = stream.elements[1];
-    AddEntries(entries, /*fresh=*/false);
+    RedisReply& entries = stream.elements[1];
+    AddEntries(&entries, /*fresh=*/false);
     const RedisReply& tail = entries.elements.back();
     if (!IsArray(tail) || tail.elements.empty()) break;
     last = tail.elements[0].str;
@@ -300,7 +331,9 @@ absl::Status StreamConsumer::Claim(RedisConnection* conn) {
     // Entries we already hold (idle because they waited) are refreshed by
     // the claim itself; AddEntries skips them, and UpdateDeliveries gives
     // back the delivery the claim added to them.
-    if (AddEntries(reply->elements[1], /*fresh=*/false) > 0) touched_own = true;
+    if (AddEntries(&reply->elements[1], /*fresh=*/false) > 0) {
+      touched_own = true;
+    }
     if (work_.size() > before) claimed_any = true;
     cursor = reply->elements[0].str;
     if (cursor == "0-0") break;
@@ -324,6 +357,35 @@ absl::Status StreamConsumer::RefreshIdle(RedisConnection* conn) {
   return absl::OkStatus();
 }
 
+absl::Status StreamConsumer::Flush(RedisConnection* conn) {
+  if (deferred_.empty()) return absl::OkStatus();
+  auto replies = AfterDeferred(conn, {});
+  return replies.status();
+}
+
+absl::StatusOr<std::vector<RedisReply>> StreamConsumer::AfterDeferred(
+    RedisConnection* conn, Commands commands) {
+  const size_t acks = deferred_.size();
+  if (acks > 0) {
+    commands.insert(commands.begin(),
+                    std::make_move_iterator(deferred_.begin()),
+                    std::make_move_iterator(deferred_.end()));
+    deferred_.clear();
+  }
+  auto replies = conn->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  for (size_t i = 0; i < acks; ++i) {
+    // Left pending; the entries come back and their game's cursor marks
+    // them applied.
+    if ((*replies)[i].is_error()) {
+      Log(LogLevel::kWarning, "XACK after a commit failed",
+          {{"stream", stream_}, {"error", (*replies)[i].str}});
+    }
+  }
+  replies->erase(replies->begin(), replies->begin() + acks);
+  return replies;
+}
+
 absl::Status StreamConsumer::ReadNew(RedisConnection* conn, bool block) {
   std::vector<std::string> cmd = {
       "XREADGROUP", "GROUP",
@@ -334,14 +396,20 @@ absl::Status StreamConsumer::ReadNew(RedisConnection* conn, bool block) {
     cmd.push_back(Ms(block_));
   }
   cmd.insert(cmd.end(), {"STREAMS", stream_, ">"});
-  auto reply = conn->Command(cmd);
-  if (!reply.ok()) return reply.status();
+  auto replies =
+      AfterDeferred(conn, {std::move(cmd), {"XPENDING", stream_, group_}});
+  if (!replies.ok()) return replies.status();
+  if (replies->size() != 2) {
+    return absl::InternalError("XREADGROUP: missing replies");
+  }
+  if (!(*replies)[1].is_error()) summary_ = std::move((*replies)[1]);
+  RedisReply* reply = &(*replies)[0];
   if (IsNoGroup(*reply)) return EnsureGroup(conn);
   if (reply->is_error()) return ReplyError("XREADGROUP", *reply);
   if (!IsArray(*reply) || reply->elements.empty()) return absl::OkStatus();
-  const RedisReply& stream = reply->elements[0];
+  RedisReply& stream = reply->elements[0];
   if (IsArray(stream) && stream.elements.size() >= 2) {
-    AddEntries(stream.elements[1], /*fresh=*/true);
+    AddEntries(&stream.elements[1], /*fresh=*/true);
   }
   return absl::OkStatus();
 }
@@ -433,6 +501,18 @@ absl::Status StreamConsumer::ForeignPending(
     RedisConnection* conn, const StreamId& max_id,
     absl::flat_hash_map<std::string, StreamId>* out,
     std::optional<StreamId>* bound) {
+  // The summary first: when we are the only consumer holding entries, and
+  // hold exactly those in hand, nothing foreign can precede them, and the
+  // per-entry list (a row for each of our own entries) is not needed.
+  if (!summary_.has_value()) {
+    auto summary = conn->Command({"XPENDING", stream_, group_});
+    if (!summary.ok()) return summary.status();
+    if (summary->is_error()) return ReplyError("XPENDING (summary)", *summary);
+    summary_ = *std::move(summary);
+  }
+  if (OnlyConsumer(*summary_, consumer_, work_.size())) {
+    return absl::OkStatus();
+  }
   auto reply =
       conn->Command({"XPENDING", stream_, group_, "-", max_id.ToString(),
                      absl::StrCat(kPendingScanCount)});
@@ -564,6 +644,7 @@ absl::Status StreamConsumer::ProcessWork(RedisConnection* conn,
       const StreamId id = letter.entry->id;
       work_.erase(id);
     }
+    summary_.reset();  // they were acknowledged
     *progress = true;
   }
   if (work_.empty()) return absl::OkStatus();
@@ -628,8 +709,14 @@ absl::Status StreamConsumer::ApplyGame(RedisConnection* conn,
       }
       continue;
     }
+    // Counted per type and batch: one labelled increment each, not one per
+    // event.
+    std::map<std::string, int> by_type;
     for (const StreamEntry* e : result->applied) {
-      metrics_->processed->Increment({g, EventType(*e->event)});
+      ++by_type[EventType(*e->event)];
+    }
+    for (const auto& [type, n] : by_type) {
+      metrics_->processed->Increment({g, type}, n);
     }
     if (!result->duplicates.empty()) {
       metrics_->duplicates->Increment({g}, result->duplicates.size());
@@ -637,6 +724,7 @@ absl::Status StreamConsumer::ApplyGame(RedisConnection* conn,
     if (!result->redelivered.empty()) {
       metrics_->already_applied->Increment({g}, result->redelivered.size());
     }
+    if (!result->ack.empty()) deferred_.push_back(std::move(result->ack));
     for (const StreamEntry* e : entries) {
       const StreamId id = e->id;
       work_.erase(id);

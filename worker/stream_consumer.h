@@ -85,6 +85,10 @@ class StreamConsumer {
   // them will add, so that re-read does not count. They stay pending.
   absl::Status GiveBack(RedisConnection* conn);
 
+  // Sends the acknowledgements of committed batches not sent yet (they
+  // normally go with the next read); before a stop.
+  absl::Status Flush(RedisConnection* conn);
+
   size_t in_hand() const { return work_.size(); }
   const std::string& stream() const { return stream_; }
 
@@ -93,7 +97,13 @@ class StreamConsumer {
 
   absl::Status LoadOwnPending(RedisConnection* conn);
   absl::Status Claim(RedisConnection* conn);
+  // Reads new entries, after the deferred acknowledgements in the same
+  // pipeline, and takes the XPENDING summary after them (summary_).
   absl::Status ReadNew(RedisConnection* conn, bool block);
+  // Runs `commands` after the deferred acknowledgements, in one pipeline;
+  // returns the replies to `commands`.
+  absl::StatusOr<std::vector<RedisReply>> AfterDeferred(RedisConnection* conn,
+                                                        Commands commands);
   absl::Status RefreshIdle(RedisConnection* conn);
   // Takes the delivery counts of the entries in hand from XPENDING, and
   // gives back (XCLAIM RETRYCOUNT) what our own re-reads added to entries
@@ -105,7 +115,8 @@ class StreamConsumer {
       const std::map<int64_t, std::vector<std::string>>& ids_by_count);
   // Adds the entries of an XREADGROUP/XAUTOCLAIM reply that are not in hand
   // (`fresh`: read new, so delivered once); returns how many were already.
-  int AddEntries(const RedisReply& entries, bool fresh);
+  // Moves the event bytes out of `entries`.
+  int AddEntries(RedisReply* entries, bool fresh);
   // Classifies, dead-letters and applies what it can.
   absl::Status ProcessWork(RedisConnection* conn, bool* progress);
   // Dead letters for entries that cannot be applied; erases nothing.
@@ -136,6 +147,11 @@ class StreamConsumer {
   absl::Time next_claim_ = absl::InfinitePast();
   absl::Time next_refresh_ = absl::InfinitePast();
   std::map<StreamId, StreamEntry> work_;
+  // XACKs of committed batches, sent ahead of the next read (game_batch.h).
+  Commands deferred_;
+  // The group's XPENDING summary taken right after this step's read; unset
+  // when there was no read or the pending list changed since.
+  std::optional<RedisReply> summary_;
   // Delivery counts of the entries in hand before a Reset(), so that their
   // re-read after a reconnect is given back.
   std::map<StreamId, int64_t> carried_deliveries_;
