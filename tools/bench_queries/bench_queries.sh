@@ -18,7 +18,8 @@
 # h2load (raw gRPC frames, C connections x M streams), REST top-10 and rank
 # with wrk (C connections), redis-benchmark ZRANGE 0 9 WITHSCORES and ZRANK
 # on the same board key (-c C*M and -c C), then gRPC and REST top-10 at half
-# the rate just measured (h2load --rps) for p50/p99. Prints one Markdown
+# the rate just measured (h2load --rps; gRPC with M and with 1 stream per
+# connection) for p50/p99. Prints one Markdown
 # table with the issue's ratios. Everything is on 127.0.0.1; every process
 # started here is stopped on exit.
 set -euo pipefail
@@ -331,6 +332,12 @@ run_phase() {
     'BEGIN { x = r / 2 / c; printf "%.0f", (x < 1 ? 1 : x) }')"
   measure "$phase" "gRPC top-10 at half rate" "$G, $((half * CONNECTIONS))/s" \
     h2load_grpc top10 --rps "$half"
+  # The same rate with one request in flight per connection, as REST has:
+  # h2load --rps with several streams sends each tick's requests in a burst
+  # on one connection, which then wait for each other.
+  measure "$phase" "gRPC top-10 at half rate, 1 stream/conn" \
+    "$CONNECTIONS conn x 1 stream, $((half * CONNECTIONS))/s" \
+    h2load_grpc top10 -m 1 --rps "$half"
   half="$(awk -v r="$(row_rps "$phase" "REST top-10")" -v c="$CONNECTIONS" \
     'BEGIN { x = r / 2 / c; printf "%.0f", (x < 1 ? 1 : x) }')"
   measure "$phase" "REST top-10 at half rate (h2load --h1)" "$CONNECTIONS conn, $((half * CONNECTIONS))/s" \
