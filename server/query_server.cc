@@ -12,6 +12,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/callback_threads.h"
 #include "statstracker/v1/admin.grpc.pb.h"
 #include "statstracker/v1/leaderboard.grpc.pb.h"
 #include "statstracker/v1/stats.grpc.pb.h"
@@ -144,6 +145,7 @@ absl::StatusOr<std::vector<std::unique_ptr<CheckedService>>> CheckedServices(
 absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
     const v1::StatsTrackerConfig& config,
     std::unique_ptr<GameCatalog> catalog) {
+  PinGrpcCallbackThreads();
   std::unique_ptr<QueryServer> s(new QueryServer());
   s->config_ = config;
   s->catalog_ = std::move(catalog);

@@ -23,6 +23,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "server/callback_threads.h"
 #include "server/error_status.h"
 #include "server/gateway/api_descriptor_set.h"
 #include "server/gateway/json_errors.h"
@@ -401,6 +402,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   if (options.channel == nullptr) {
     return absl::InvalidArgumentError("gateway: no gRPC channel given");
   }
+  server::PinGrpcCallbackThreads();
   if (options.descriptor_sets.empty()) {
     options.descriptor_sets.push_back(std::string(ApiDescriptorSet()));
   }
