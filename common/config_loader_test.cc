@@ -6,6 +6,8 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -123,6 +125,12 @@ TEST_F(ConfigLoaderTest, AppliesDocumentedDefaults) {
   EXPECT_EQ(config->server().max_request_bytes(), 1u << 20);
   EXPECT_EQ(config->server().watch_min_interval().seconds(), 0);
   EXPECT_EQ(config->server().watch_min_interval().nanos(), 500000000);
+  EXPECT_FALSE(config->server().answer_cache().disabled());
+  EXPECT_EQ(config->server().answer_cache().max_bytes(), 64u << 20);
+  EXPECT_EQ(config->server().answer_cache().max_age().seconds(), 1);
+  EXPECT_EQ(config->server().answer_cache().ping_interval().nanos(),
+            100000000);
+  EXPECT_EQ(config->server().redis_connections(), 2u);
   EXPECT_EQ(config->logging().level(), "info");
   EXPECT_EQ(config->games_size(), 2);
 }
@@ -164,6 +172,28 @@ TEST_F(ConfigLoaderTest, DefaultsKeepSetValuesAndAreIdempotent) {
   v1::StatsTrackerConfig again = config;
   ApplyDefaults(&again);
   EXPECT_EQ(again.SerializeAsString(), config.SerializeAsString());
+}
+
+TEST_F(ConfigLoaderTest, AnswerCacheAndRedisConnectionLimitsAreChecked) {
+  for (const auto& [text, field] : std::vector<std::pair<std::string,
+                                                         std::string>>{
+           {"server { answer_cache { max_age { seconds: 3601 } } }",
+            "server.answer_cache.max_age"},
+           {"server { answer_cache { ping_interval { seconds: -1 } } }",
+            "server.answer_cache.ping_interval"},
+           {"server { redis_connections: 65 }", "server.redis_connections"}}) {
+    auto config = ParseConfigText(absl::StrCat(text, kMinimal), "m.textproto");
+    ASSERT_FALSE(config.ok()) << text;
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_TRUE(absl::StrContains(config.status().message(), field))
+        << config.status();
+  }
+  auto ok = ParseConfigText(
+      absl::StrCat("server { answer_cache { disabled: true max_age { "
+                   "seconds: 3600 } } redis_connections: 64 }",
+                   kMinimal),
+      "m.textproto");
+  EXPECT_TRUE(ok.ok()) << ok.status();
 }
 
 TEST_F(ConfigLoaderTest, ParseErrorNamesLineAndColumn) {
