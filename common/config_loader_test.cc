@@ -128,8 +128,7 @@ TEST_F(ConfigLoaderTest, AppliesDocumentedDefaults) {
   EXPECT_FALSE(config->server().answer_cache().disabled());
   EXPECT_EQ(config->server().answer_cache().max_bytes(), 64u << 20);
   EXPECT_EQ(config->server().answer_cache().max_age().seconds(), 1);
-  EXPECT_EQ(config->server().answer_cache().ping_interval().nanos(),
-            100000000);
+  EXPECT_EQ(config->server().answer_cache().ping_interval().nanos(), 100000000);
   EXPECT_EQ(config->server().redis_connections(), 2u);
   EXPECT_EQ(config->logging().level(), "info");
   EXPECT_EQ(config->games_size(), 2);
@@ -175,8 +174,8 @@ TEST_F(ConfigLoaderTest, DefaultsKeepSetValuesAndAreIdempotent) {
 }
 
 TEST_F(ConfigLoaderTest, AnswerCacheAndRedisConnectionLimitsAreChecked) {
-  for (const auto& [text, field] : std::vector<std::pair<std::string,
-                                                         std::string>>{
+  for (const auto& [text, field] :
+       std::vector<std::pair<std::string, std::string>>{
            {"server { answer_cache { max_age { seconds: 3601 } } }",
             "server.answer_cache.max_age"},
            {"server { answer_cache { ping_interval { seconds: -1 } } }",

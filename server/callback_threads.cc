@@ -13,7 +13,7 @@ namespace statstracker {
 namespace server {
 
 void PinGrpcCallbackThreads() {
-  static const bool pinned = [] {
+  static const bool kPinned = [] {
     // A channel that is never destroyed, made to take its reference on the
     // callback pool by one callback call (to nowhere; it fails at once).
     // Everything here is leaked on purpose.
@@ -30,7 +30,7 @@ void PinGrpcCallbackThreads() {
                     request, response, [](const grpc::Status&) {});
     return true;
   }();
-  (void)pinned;
+  (void)kPinned;
 }
 
 }  // namespace server

@@ -73,18 +73,18 @@ bool Failed(const absl::Status& status, const AnswerDone& done) {
 }  // namespace
 
 void LeaderboardServiceImpl::Cached(const std::string& game, std::string key,
-                                    std::function<void(AnswerDone)> load,
+                                    const AnswerCache::Loader& load,
                                     AnswerDone done) {
   if (env_->cache == nullptr) {
     load(std::move(done));
     return;
   }
-  env_->cache->Fetch(game, std::move(key), std::move(load), std::move(done));
+  env_->cache->Fetch(game, std::move(key), load, std::move(done));
 }
 
 void LeaderboardServiceImpl::ListLeaderboards(
     const CallInfo& call, const v1::ListLeaderboardsRequest& request,
-    AnswerDone done) {
+    const AnswerDone& done) {
   if (Failed(CheckDeadline(call), done)) return;
   auto game = FindGame(*env_, request.game_id());
   if (Failed(game.status(), done)) return;
@@ -124,7 +124,7 @@ void LeaderboardServiceImpl::ListEntries(const CallInfo& call,
                              {absl::StrCat(size), request.page_token()});
   Cached(
       board->ref.game_id, std::move(key),
-      [mux, resolved = *board, size, after](AnswerDone loaded) {
+      [mux, resolved = *board, size, after](const AnswerDone& loaded) {
         ReadPage(mux, resolved.ref, size, after,
                  [resolved, loaded](absl::StatusOr<BoardPage> page) {
                    if (Failed(page.status(), loaded)) return;
@@ -155,7 +155,7 @@ void LeaderboardServiceImpl::GetPlayerRank(
   Cached(
       board->ref.game_id, CacheKey("rank", board->ref, {request.player_id()}),
       [mux, resolved = *board,
-       player = request.player_id()](AnswerDone loaded) {
+       player = request.player_id()](const AnswerDone& loaded) {
         ReadAround(
             mux, resolved.ref, player, 0,
             [resolved, player, loaded](absl::StatusOr<AroundPlayer> around) {
@@ -191,7 +191,7 @@ void LeaderboardServiceImpl::ListEntriesAroundPlayer(
       board->ref.game_id,
       CacheKey("around", board->ref, {request.player_id(), absl::StrCat(r)}),
       [mux, resolved = *board, player = request.player_id(),
-       r](AnswerDone loaded) {
+       r](const AnswerDone& loaded) {
         ReadAround(
             mux, resolved.ref, player, r,
             [resolved, player, loaded](absl::StatusOr<AroundPlayer> around) {
@@ -247,7 +247,7 @@ void LeaderboardServiceImpl::CountEntries(
   RedisMux* mux = env_->mux;
   Cached(
       board->ref.game_id, CacheKey("count", board->ref, {}),
-      [mux, resolved = *board](AnswerDone loaded) {
+      [mux, resolved = *board](const AnswerDone& loaded) {
         ReadCount(mux, resolved.ref,
                   [resolved, loaded](absl::StatusOr<int64_t> count) {
                     if (Failed(count.status(), loaded)) return;

@@ -32,7 +32,7 @@ class LeaderboardServiceImpl {
 
   void ListLeaderboards(const CallInfo& call,
                         const v1::ListLeaderboardsRequest& request,
-                        AnswerDone done);
+                        const AnswerDone& done);
   void ListEntries(const CallInfo& call, const v1::ListEntriesRequest& request,
                    AnswerDone done);
   void GetPlayerRank(const CallInfo& call,
@@ -57,7 +57,7 @@ class LeaderboardServiceImpl {
   // The answer for `key` of `game`: from the cache, or `load`ed (and then
   // cached while no commit of the game has been announced since).
   void Cached(const std::string& game, std::string key,
-              std::function<void(AnswerDone)> load, AnswerDone done);
+              const AnswerCache::Loader& load, AnswerDone done);
 
   const ServiceEnv* env_;
 };

@@ -56,6 +56,7 @@ TEST(RedisMuxTest, ConcurrentCallersEachGetTheirOwnRepliesInOrder) {
   Countdown countdown(kThreads * kCalls);
   std::atomic<int> wrong{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kCalls; ++i) {
@@ -98,9 +99,10 @@ TEST(RedisMuxTest, ManyCallsShareOneConnection) {
     RedisMux mux(OptionsFor(**redis, 1));
     Countdown countdown(200);
     for (int i = 0; i < 200; ++i) {
-      mux.Submit(
-          {{"INCR", "counter"}}, false,
-          [&](absl::StatusOr<std::vector<RedisReply>>) { countdown.Done(); });
+      mux.Submit({{"INCR", "counter"}}, false,
+                 [&](const absl::StatusOr<std::vector<RedisReply>>&) {
+                   countdown.Done();
+                 });
     }
     ASSERT_TRUE(countdown.Wait());
   }
@@ -144,7 +146,7 @@ TEST(RedisMuxTest, RedisDownIsUnavailableAndNothingHangs) {
   std::atomic<int> unavailable{0};
   for (int i = 0; i < 20; ++i) {
     mux.Submit({{"PING"}}, true,
-               [&](absl::StatusOr<std::vector<RedisReply>> r) {
+               [&](const absl::StatusOr<std::vector<RedisReply>>& r) {
                  if (absl::IsUnavailable(r.status())) ++unavailable;
                  countdown.Done();
                });

@@ -569,14 +569,14 @@ void Gateway::Handle(const HttpRequest& request,
     return;
   }
   if (direct != nullptr) {
-    CallDirect(route, *direct, *message, std::move(call), exchange);
+    CallDirect(route, *direct, *message, call, exchange);
     return;
   }
   CallUnary(route, *message, std::move(context), exchange);
 }
 
 void Gateway::CallDirect(const Route& route, const DirectUnary& method,
-                         const Message& request, server::CallInfo call,
+                         const Message& request, const server::CallInfo& call,
                          const std::shared_ptr<HttpExchange>& exchange) {
   calls_->AddDirect();
   const absl::Time start = absl::Now();

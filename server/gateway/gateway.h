@@ -122,7 +122,7 @@ class Gateway {
                  const std::shared_ptr<HttpExchange>& exchange);
   void CallDirect(const Route& route, const DirectUnary& method,
                   const google::protobuf::Message& request,
-                  server::CallInfo call,
+                  const server::CallInfo& call,
                   const std::shared_ptr<HttpExchange>& exchange);
   void CallStreaming(const Route& route,
                      const google::protobuf::Message& request,
