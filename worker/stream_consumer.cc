@@ -50,8 +50,8 @@ std::string EventType(const v1::GameEvent& event) {
 // each) fits in a few blocks.
 std::shared_ptr<google::protobuf::Arena> NewEventArena() {
   google::protobuf::ArenaOptions options;
-  options.start_block_size = 16 * 1024;
-  options.max_block_size = 256 * 1024;
+  options.start_block_size = size_t{16} * 1024;
+  options.max_block_size = size_t{256} * 1024;
   return std::make_shared<google::protobuf::Arena>(options);
 }
 
