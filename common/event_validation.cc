@@ -85,39 +85,54 @@ absl::Status CheckMatch(const v1::MatchCompleted& match) {
                    absl::StrCat(n, " participants; 1 to 1000 are accepted"));
   }
   absl::flat_hash_set<absl::string_view> seen;
+  seen.reserve(n);
   for (int i = 0; i < n; ++i) {
     const v1::Participant& p = match.participants(i);
-    const std::string prefix =
-        absl::StrCat("match_completed.participants[", i, "]");
-    if (absl::Status s =
-            CheckPlayerId(absl::StrCat(prefix, ".player_id"), p.player_id());
+    // Runs `check` with no field name and, only when it fails, again with
+    // the participant's field name: valid events build no names.
+    auto named = [i](absl::string_view leaf, const auto& check) {
+      absl::Status s = check("");
+      if (s.ok()) return s;
+      return check(absl::StrCat("match_completed.participants[", i, "]", leaf));
+    };
+    if (absl::Status s = named(".player_id",
+                               [&](absl::string_view field) {
+                                 return CheckPlayerId(field, p.player_id());
+                               });
         !s.ok()) {
       return s;
     }
     if (!seen.insert(p.player_id()).second) {
-      return Invalid(absl::StrCat(prefix, ".player_id"),
-                     absl::StrCat("duplicate player '", Shown(p.player_id()),
-                                  "'; each player appears at most once per "
-                                  "match"));
+      return Invalid(
+          absl::StrCat("match_completed.participants[", i, "].player_id"),
+          absl::StrCat("duplicate player '", Shown(p.player_id()),
+                       "'; each player appears at most once per match"));
     }
     if (p.team_id().size() > kMaxPlayerIdBytes || !IsCleanUtf8(p.team_id())) {
-      return Invalid(absl::StrCat(prefix, ".team_id"),
-                     absl::StrCat("'", Shown(p.team_id()),
-                                  "' must be at most 128 bytes of UTF-8 "
-                                  "without control characters"));
+      return Invalid(
+          absl::StrCat("match_completed.participants[", i, "].team_id"),
+          absl::StrCat("'", Shown(p.team_id()),
+                       "' must be at most 128 bytes of UTF-8 "
+                       "without control characters"));
     }
-    if (absl::Status s = CheckScore(absl::StrCat(prefix, ".score"), p.score());
+    if (absl::Status s = named(".score",
+                               [&](absl::string_view field) {
+                                 return CheckScore(field, p.score());
+                               });
         !s.ok()) {
       return s;
     }
     if (!v1::Outcome_IsValid(p.outcome())) {
-      return Invalid(absl::StrCat(prefix, ".outcome"),
-                     absl::StrCat("unknown outcome ", p.outcome(),
-                                  "; use OUTCOME_WIN, OUTCOME_LOSS, "
-                                  "OUTCOME_DRAW or leave it unspecified"));
+      return Invalid(
+          absl::StrCat("match_completed.participants[", i, "].outcome"),
+          absl::StrCat("unknown outcome ", p.outcome(),
+                       "; use OUTCOME_WIN, OUTCOME_LOSS, "
+                       "OUTCOME_DRAW or leave it unspecified"));
     }
-    if (absl::Status s =
-            CheckValues(absl::StrCat(prefix, ".values"), p.values());
+    if (absl::Status s = named(".values",
+                               [&](absl::string_view field) {
+                                 return CheckValues(field, p.values());
+                               });
         !s.ok()) {
       return s;
     }

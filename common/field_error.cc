@@ -151,6 +151,13 @@ bool IsUtf8(absl::string_view s) {
 
 bool IsCleanUtf8(absl::string_view s) {
   for (size_t i = 0; i < s.size();) {
+    // ASCII, most ids, without the decoder: clean unless a control byte.
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
     auto decoded = DecodeUtf8(s, i);
     if (!decoded.has_value() || IsControl(decoded->first)) return false;
     i += decoded->second;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -20,8 +21,9 @@ constexpr int kMaxAttempts = 8;
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(20);
 
 void AppendArgv(redisContext* ctx, const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
+  // Most commands have a few arguments: no allocation for their pointers.
+  absl::InlinedVector<const char*, 8> argv;
+  absl::InlinedVector<size_t, 8> lens;
   argv.reserve(args.size());
   lens.reserve(args.size());
   for (const auto& a : args) {

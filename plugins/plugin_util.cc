@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
@@ -153,6 +154,36 @@ absl::StatusOr<std::vector<v1::Outcome>> MatchOutcomes(
 
 namespace {
 
+// The first index recorded for each id. Matches are mostly a handful of
+// participants: up to kLinear ids are searched in a vector (no hashing, no
+// allocation beyond it), more go in a hash map.
+class IndexOf {
+ public:
+  explicit IndexOf(int expected) {
+    small_.reserve(std::min(static_cast<size_t>(expected), kLinear));
+  }
+
+  // The index recorded for `id`; records and returns `index` if none was.
+  int Insert(absl::string_view id, int index) {
+    if (large_.empty()) {
+      for (const auto& [seen, at] : small_) {
+        if (seen == id) return at;
+      }
+      if (small_.size() < kLinear) {
+        small_.emplace_back(id, index);
+        return index;
+      }
+      large_.insert(small_.begin(), small_.end());
+    }
+    return large_.emplace(id, index).first->second;
+  }
+
+ private:
+  static constexpr size_t kLinear = 16;
+  std::vector<std::pair<absl::string_view, int>> small_;
+  absl::flat_hash_map<absl::string_view, int> large_;
+};
+
 double OutcomeKey(v1::Outcome outcome) {
   switch (outcome) {
     case v1::OUTCOME_WIN:
@@ -170,28 +201,32 @@ absl::StatusOr<std::vector<MatchSide>> MatchSides(
     const v1::MatchCompleted& match) {
   const auto& ps = match.participants();
   std::vector<MatchSide> sides;
-  absl::flat_hash_map<std::string, int> team_side;
-  absl::flat_hash_map<std::string, int> seen_player;
+  sides.reserve(ps.size());
+  // Keyed by views into `match`, which outlives them: no copy of an id.
+  IndexOf team_side(ps.size());
+  IndexOf seen_player(ps.size());
   for (int i = 0; i < ps.size(); ++i) {
     const v1::Participant& p = ps[i];
     if (p.player_id().empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "match_completed.participants[", i, "].player_id must be set"));
     }
-    auto [it, inserted] = seen_player.emplace(p.player_id(), i);
-    if (!inserted) {
+    const int earlier = seen_player.Insert(p.player_id(), i);
+    if (earlier != i) {
       return absl::InvalidArgumentError(absl::StrCat(
           "match_completed.participants[", i, "].player_id: duplicate player '",
-          p.player_id(), "' (also participants[", it->second, "])"));
+          p.player_id(), "' (also participants[", earlier, "])"));
     }
     if (p.team_id().empty()) {
       sides.push_back(MatchSide{"", {i}, 0});
       continue;
     }
-    auto [team_it, new_team] =
-        team_side.emplace(p.team_id(), static_cast<int>(sides.size()));
-    if (new_team) sides.push_back(MatchSide{p.team_id(), {}, 0});
-    sides[team_it->second].participants.push_back(i);
+    const int side =
+        team_side.Insert(p.team_id(), static_cast<int>(sides.size()));
+    if (side == static_cast<int>(sides.size())) {
+      sides.push_back(MatchSide{p.team_id(), {}, 0});
+    }
+    sides[side].participants.push_back(i);
   }
   if (sides.size() < 2) {
     return absl::InvalidArgumentError(absl::StrCat(

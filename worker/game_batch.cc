@@ -233,10 +233,13 @@ std::string ApplyPlugins(const GameRuntime& game, const v1::GameEvent& event,
                          const std::vector<BoardSlot*>& slots, Attempt* a) {
   const std::string& g = game.config.game_id();
   std::vector<std::pair<BoardSlot*, ScoreChange>> board_changes;
+  absl::flat_hash_map<std::string, ScorerState> current;
   for (BoardSlot* slot : slots) {
     const Scorer& scorer = *slot->runtime->scorer;
-    absl::flat_hash_map<std::string, ScorerState> current;
-    for (const std::string& p : scorer.PlayersToRead(event)) {
+    const std::vector<std::string> players = scorer.PlayersToRead(event);
+    current.clear();  // keeps its capacity for the next board
+    current.reserve(players.size());
+    for (const std::string& p : players) {
       std::optional<ScorerState> start = slot->SoftResetStart(p);
       auto& c = slot->current[p];
       if (start.has_value()) c.state = std::move(start);  // first in period
@@ -257,25 +260,38 @@ std::string ApplyPlugins(const GameRuntime& game, const v1::GameEvent& event,
   absl::flat_hash_map<std::string, StatMap> overlay;
   for (size_t h = 0; h < game.handlers.size(); ++h) {
     absl::flat_hash_map<std::string, StatMap> current;
+    // Players without changes from earlier handlers of this event (all of
+    // them for the first handler) lend their stats to `current` for the
+    // call instead of copying them; they get them back right after it.
+    std::vector<std::pair<StatsSlot*, const std::string*>> lent;
     for (const std::string& p : game.handlers[h]->PlayersToRead(event)) {
-      StatMap merged;
       auto it = a->stats.find(p);
-      if (it != a->stats.end()) merged = it->second.current;
       auto o = overlay.find(p);
-      if (o != overlay.end()) {
-        for (const auto& [name, value] : o->second) merged[name] = value;
+      if (o == overlay.end()) {
+        if (it == a->stats.end() || it->second.current.empty()) continue;
+        auto [entry, inserted] = current.try_emplace(p);
+        if (!inserted) continue;  // listed twice: lent once
+        entry->second = std::move(it->second.current);
+        lent.emplace_back(&it->second, &it->first);
+        continue;
       }
+      StatMap merged;
+      if (it != a->stats.end()) merged = it->second.current;
+      for (const auto& [name, value] : o->second) merged[name] = value;
       if (!merged.empty()) current[p] = std::move(merged);
     }
     auto changes = game.handlers[h]->Apply(event, current);
+    for (auto& [slot, player] : lent) {
+      slot->current = std::move(current.find(*player)->second);
+    }
     if (!changes.ok()) {
       return absl::StrCat("rejected by stats handler '",
                           game.config.stats(h).handler(),
                           "': ", changes.status().message());
     }
-    for (const StatChange& c : *changes) {
-      for (const auto& [name, value] : c.values) {
-        overlay[c.player_id][name] = value;
+    for (StatChange& c : *changes) {
+      for (auto& [name, value] : c.values) {
+        overlay[c.player_id][name] = std::move(value);
       }
     }
   }
@@ -287,8 +303,8 @@ std::string ApplyPlugins(const GameRuntime& game, const v1::GameEvent& event,
       continue;
     }
     for (auto& [name, value] : values) {
-      found->second.current[name] = value;
       found->second.changed.insert(name);
+      found->second.current[name] = std::move(value);
     }
   }
   for (auto& [slot, change] : board_changes) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <memory>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -43,6 +44,15 @@ std::string EventType(const v1::GameEvent& event) {
     default:
       return "none";
   }
+}
+
+// An arena for one decoding pass: a batch of events (a few hundred bytes
+// each) fits in a few blocks.
+std::shared_ptr<google::protobuf::Arena> NewEventArena() {
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = size_t{16} * 1024;
+  options.max_block_size = size_t{256} * 1024;
+  return std::make_shared<google::protobuf::Arena>(options);
 }
 
 bool IsArray(const RedisReply& r) { return r.type == RedisReply::Type::kArray; }
@@ -568,13 +578,17 @@ absl::Status StreamConsumer::ForeignPending(
 
 std::vector<Rejection> StreamConsumer::Classify() {
   std::vector<Rejection> letters;
+  // The events decoded in this pass share one arena (stream_entry.h).
+  std::shared_ptr<google::protobuf::Arena> arena;
   for (auto& [id, e] : work_) {
-    if (e.event.has_value()) continue;
+    if (e.event != nullptr) continue;
     if (e.deliveries < 0) {
       letters.push_back({&e, "deleted from the stream", "deleted"});
       continue;
     }
-    v1::GameEvent event;
+    if (arena == nullptr) arena = NewEventArena();
+    v1::GameEvent& event =
+        *google::protobuf::Arena::CreateMessage<v1::GameEvent>(arena.get());
     bool decoded = e.has_field && event.ParseFromString(e.bytes);
     // The game id goes on the dead letter whenever the envelope names one
     // that is configured, or at least well-formed, whatever else is wrong.
@@ -628,7 +642,8 @@ std::vector<Rejection> StreamConsumer::Classify() {
                          std::string(refusal->code)});
       continue;
     }
-    e.event = std::move(event);
+    e.event = &event;
+    e.event_arena = arena;
   }
   return letters;
 }

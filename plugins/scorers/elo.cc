@@ -62,29 +62,38 @@ class EloScorer : public Scorer {
         plugins::MatchSides(match);
     if (!sides.ok()) return sides.status();
 
-    auto rating_of = [&](int i) {
+    // Each participant's rating, looked up once.
+    std::vector<double> ratings(match.participants_size(), initial_);
+    for (int i = 0; i < match.participants_size(); ++i) {
       auto it = current.find(match.participants(i).player_id());
-      return it == current.end() ? initial_ : it->second.score;
-    };
+      if (it != current.end()) ratings[i] = it->second.score;
+    }
     std::vector<double> side_ratings;
+    side_ratings.reserve(sides->size());
     for (const plugins::MatchSide& side : *sides) {
       // The mean as a sum of shares: two ratings near the largest double
       // would overflow a plain sum.
       const double n = static_cast<double>(side.participants.size());
       double mean = 0;
-      for (int i : side.participants) mean += rating_of(i) / n;
+      for (int i : side.participants) mean += ratings[i] / n;
       side_ratings.push_back(mean);
     }
     const std::vector<double> deltas = SideChanges(*sides, side_ratings, k_);
+    changes.reserve(match.participants_size());
     for (size_t s = 0; s < sides->size(); ++s) {
       for (int i : (*sides)[s].participants) {
-        absl::StatusOr<double> rating = plugins::AddFinite(
-            absl::StrCat("match_completed.participants[", i, "]"), rating_of(i),
-            deltas[s]);
-        if (!rating.ok()) return rating.status();
+        double rating = ratings[i] + deltas[s];
+        if (!std::isfinite(rating)) {
+          // The field name is built only for the error.
+          absl::StatusOr<double> checked = plugins::AddFinite(
+              absl::StrCat("match_completed.participants[", i, "]"), ratings[i],
+              deltas[s]);
+          if (!checked.ok()) return checked.status();
+          rating = *checked;
+        }
         ScoreChange change;
         change.player_id = match.participants(i).player_id();
-        change.state.score = *rating;
+        change.state.score = rating;
         changes.push_back(std::move(change));
       }
     }

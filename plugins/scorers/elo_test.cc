@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugins/scorer.h"
@@ -397,6 +398,37 @@ TEST(Elo, SoftResetMovesTheRatingTowardTheInitialOne) {
   auto r = Ratings(scorer->Score(
       event, {{"ann", *scorer->SoftReset(previous, 0.25)}, {"bob", previous}}));
   EXPECT_NEAR(r["ann"], 1500 + 32 * (1 - elo::ExpectedScore(1500, 1600)), 1e-9);
+}
+
+// Past 16 participants MatchSides keys players and teams by hash instead of
+// a linear search: duplicates and teams are still found there.
+TEST(Elo, LargeMatchesKeepTeamsAndFindDuplicates) {
+  auto scorer = Make("k_factor: 32");
+  v1::GameEvent event;
+  auto* match = event.mutable_match_completed();
+  for (int i = 0; i < 40; ++i) {
+    auto* p = match->add_participants();
+    p->set_player_id(absl::StrCat("p", i));
+    p->set_team_id(absl::StrCat("t", i / 2));  // 20 teams of two
+    p->set_placement(i / 2 + 1);
+  }
+  auto r = Ratings(scorer->Score(event, {}));
+  ASSERT_EQ(r.size(), 40u);
+  for (int t = 0; t < 20; ++t) {
+    EXPECT_DOUBLE_EQ(r[absl::StrCat("p", 2 * t)],
+                     r[absl::StrCat("p", 2 * t + 1)])
+        << "team t" << t;
+  }
+  // 19 pairings of K/19 each: the first team wins them all, the last loses.
+  EXPECT_NEAR(r["p0"], 1516, 1e-9);
+  EXPECT_NEAR(r["p39"], 1484, 1e-9);
+
+  match->mutable_participants(30)->set_player_id("p25");
+  auto duplicate = scorer->Score(event, {});
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_THAT(duplicate.status().message(),
+              HasSubstr("match_completed.participants[30].player_id: "
+                        "duplicate player 'p25' (also participants[25])"));
 }
 
 }  // namespace

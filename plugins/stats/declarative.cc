@@ -56,13 +56,30 @@ v1::StatValue DoubleValue(double v) {
 
 // What one event says about one player.
 struct Entry {
-  std::string path;  // the event field, for errors
+  // The index in match_completed.participants; -1 for a score submission.
+  int participant;
   const std::string* player_id;
   bool is_match;
   v1::Outcome outcome;  // OUTCOME_UNSPECIFIED when unknown or not a match
   double score;
   const google::protobuf::Map<std::string, double>* values;
+
+  // The event field, for errors (built only for one).
+  std::string Path() const {
+    return participant < 0 ? "score_submitted"
+                           : absl::StrCat("match_completed.participants[",
+                                          participant, "]");
+  }
 };
+
+// `total + value`, or AddInt64's error naming the entry's field followed
+// by `leaf`; the name is built only when the sum overflows.
+absl::StatusOr<int64_t> AddToTotal(const Entry& entry, absl::string_view leaf,
+                                   int64_t total, int64_t value) {
+  int64_t sum;
+  if (!__builtin_add_overflow(total, value, &sum)) return sum;
+  return plugins::AddInt64(absl::StrCat(entry.Path(), leaf), total, value);
+}
 
 class DeclarativeHandler : public StatsHandler {
  public:
@@ -114,9 +131,12 @@ class DeclarativeHandler : public StatsHandler {
       const v1::GameEvent& event,
       const absl::flat_hash_map<std::string, StatMap>& current) const override {
     std::vector<Entry> entries;
+    entries.reserve(event.has_match_completed()
+                        ? event.match_completed().participants_size()
+                        : 1);
     if (event.has_score_submitted()) {
       const auto& s = event.score_submitted();
-      entries.push_back(Entry{"score_submitted", &s.player_id(), false,
+      entries.push_back(Entry{-1, &s.player_id(), false,
                               v1::OUTCOME_UNSPECIFIED, s.score(), &s.values()});
     } else if (event.has_match_completed()) {
       const auto& match = event.match_completed();
@@ -125,9 +145,8 @@ class DeclarativeHandler : public StatsHandler {
       if (!outcomes.ok()) return outcomes.status();
       for (int i = 0; i < match.participants_size(); ++i) {
         const v1::Participant& p = match.participants(i);
-        entries.push_back(Entry{
-            absl::StrCat("match_completed.participants[", i, "]"),
-            &p.player_id(), true, (*outcomes)[i], p.score(), &p.values()});
+        entries.push_back(Entry{i, &p.player_id(), true, (*outcomes)[i],
+                                p.score(), &p.values()});
       }
     }
 
@@ -136,7 +155,7 @@ class DeclarativeHandler : public StatsHandler {
     for (const Entry& entry : entries) {
       if (entry.player_id->empty()) {
         return absl::InvalidArgumentError(
-            absl::StrCat(entry.path, ".player_id must be set"));
+            absl::StrCat(entry.Path(), ".player_id must be set"));
       }
       auto it = current.find(*entry.player_id);
       const StatMap& stats = it == current.end() ? kEmpty : it->second;
@@ -194,8 +213,7 @@ class DeclarativeHandler : public StatsHandler {
       auto it = stats.find(streak_source_);
       const int64_t before = it == stats.end() ? 0 : AsInt(it->second);
       if (entry.outcome == v1::OUTCOME_WIN) {
-        absl::StatusOr<int64_t> next =
-            plugins::AddInt64(absl::StrCat(entry.path, ".outcome"), before, 1);
+        absl::StatusOr<int64_t> next = AddToTotal(entry, ".outcome", before, 1);
         if (!next.ok()) return next.status();
         streak = *next;
       }
@@ -214,7 +232,7 @@ class DeclarativeHandler : public StatsHandler {
                               (entry.is_match && entry.outcome == want);
           if (!counts && !entry.is_match) break;
           absl::StatusOr<int64_t> next =
-              plugins::AddInt64(entry.path, before, counts ? 1 : 0);
+              AddToTotal(entry, "", before, counts ? 1 : 0);
           if (!next.ok()) return next.status();
           Set(stats, name, IntValue(*next), out);
           break;
@@ -225,12 +243,13 @@ class DeclarativeHandler : public StatsHandler {
           std::string field;
           if (agg.field() == "score") {
             v = entry.score;
-            field = absl::StrCat(entry.path, ".score");
+            field = absl::StrCat(entry.Path(), ".score");
           } else {
             auto found = entry.values->find(agg.field());
             if (found == entry.values->end()) break;
             v = found->second;
-            field = absl::StrCat(entry.path, ".values[\"", agg.field(), "\"]");
+            field =
+                absl::StrCat(entry.Path(), ".values[\"", agg.field(), "\"]");
           }
           if (!std::isfinite(v)) break;  // event validation rejects these
           if (agg.integer()) {

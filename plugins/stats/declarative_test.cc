@@ -485,6 +485,33 @@ TEST(Declarative, TotalsThatOverflowRejectTheEvent) {
                         "9223372036854775807 overflows"));
 }
 
+// In a match the error names the participant whose total would overflow:
+// its count (participants[1]) or its current streak (participants[0]'s
+// outcome).
+TEST(Declarative, MatchTotalsThatOverflowNameTheParticipant) {
+  auto handler = Make(kChess);
+  auto match = ParseText<v1::GameEvent>(R"pb(
+    match_completed {
+      participants { player_id: "ann" outcome: OUTCOME_WIN }
+      participants { player_id: "bob" outcome: OUTCOME_LOSS }
+    })pb");
+  Store current;
+  current["ann"]["win_streak"].set_int_value(INT64_MAX);
+  auto streak = handler->Apply(match, current);
+  ASSERT_FALSE(streak.ok());
+  EXPECT_THAT(streak.status().message(),
+              HasSubstr("match_completed.participants[0].outcome: adding 1 "
+                        "to the stored total 9223372036854775807 overflows"));
+
+  current.clear();
+  current["bob"]["played"].set_int_value(INT64_MAX);
+  auto played = handler->Apply(match, current);
+  ASSERT_FALSE(played.ok());
+  EXPECT_THAT(played.status().message(),
+              HasSubstr("match_completed.participants[1]: adding 1 to the "
+                        "stored total 9223372036854775807 overflows"));
+}
+
 TEST(Declarative, RatioThatOverflowsIsLeftOut) {
   auto handler = Make(R"pb(
     stats {
