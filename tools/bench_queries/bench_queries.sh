@@ -215,6 +215,7 @@ log_percentiles() {
 h2load_grpc() {
   local name="$1"; shift
   local out="$WORK/h2load-$name.txt" logf="$WORK/h2load-$name.log"
+  rm -f "$logf"  # h2load appends to its --log-file: one row's samples only
   h2load -c "$CONNECTIONS" -m "$STREAMS" -t 1 -D "$SECONDS_EACH" "$@" \
     -d "$WORK/$name.grpc" -H 'content-type: application/grpc' -H 'te: trailers' \
     --log-file "$logf" "http://$GRPC$(cat "$WORK/$name.path")" >"$out" 2>&1 || true
@@ -224,6 +225,7 @@ h2load_grpc() {
 h2load_rest() {
   local name="$1" url="$2"; shift 2
   local out="$WORK/h2load-$name.txt" logf="$WORK/h2load-$name.log"
+  rm -f "$logf"
   h2load --h1 -c "$CONNECTIONS" -m 1 -t 1 -D "$SECONDS_EACH" "$@" \
     --log-file "$logf" "$url" >"$out" 2>&1 || true
   h2load_result "$out" "$logf"
