@@ -13,14 +13,12 @@ bool IsNoScript(const RedisReply& reply) {
   return reply.is_error() && absl::StartsWith(reply.str, "NOSCRIPT");
 }
 
-// The single reply of a one-command submission, or the failure.
-absl::StatusOr<RedisReply> OnlyReply(
-    absl::StatusOr<std::vector<RedisReply>> replies) {
-  if (!replies.ok()) return replies.status();
-  if (replies->size() != 1) {
-    return absl::InternalError("redis: expected one reply");
-  }
-  return std::move(replies->front());
+// The script's reply, or its error reply as a status (CheckReply).
+absl::StatusOr<RedisReply> ScriptResult(absl::StatusOr<RedisReply> reply) {
+  if (!reply.ok()) return reply;
+  absl::Status status = CheckReply(*reply, "script");
+  if (!status.ok()) return status;
+  return reply;
 }
 
 }  // namespace
@@ -29,31 +27,21 @@ void RunScriptAsync(RedisMux* mux, ScriptCall call, ReadDone<RedisReply> done) {
   std::vector<std::string> evalsha =
       call.script->EvalShaCommand(call.keys, call.args);
   auto shared = std::make_shared<ScriptCall>(std::move(call));
-  mux->Submit({std::move(evalsha)}, /*idempotent=*/true,
-              [mux, shared, done = std::move(done)](
-                  absl::StatusOr<std::vector<RedisReply>> replies) mutable {
-                auto reply = OnlyReply(std::move(replies));
-                if (reply.ok() && IsNoScript(*reply)) {
-                  mux->Submit(
-                      {shared->script->EvalCommand(shared->keys, shared->args)},
-                      /*idempotent=*/true,
-                      [done = std::move(done)](
-                          absl::StatusOr<std::vector<RedisReply>> again) {
-                        auto reply = OnlyReply(std::move(again));
-                        if (reply.ok()) {
-                          absl::Status status = CheckReply(*reply, "script");
-                          if (!status.ok()) reply = status;
-                        }
-                        done(std::move(reply));
-                      });
-                  return;
-                }
-                if (reply.ok()) {
-                  absl::Status status = CheckReply(*reply, "script");
-                  if (!status.ok()) reply = status;
-                }
-                done(std::move(reply));
+  mux->SubmitOne(
+      std::move(evalsha), /*idempotent=*/true,
+      [mux, shared,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (reply.ok() && IsNoScript(*reply)) {
+          mux->SubmitOne(
+              shared->script->EvalCommand(shared->keys, shared->args),
+              /*idempotent=*/true,
+              [done = std::move(done)](absl::StatusOr<RedisReply> again) {
+                done(ScriptResult(std::move(again)));
               });
+          return;
+        }
+        done(ScriptResult(std::move(reply)));
+      });
 }
 
 void ReadPage(RedisMux* mux, const BoardRef& board, int limit,
@@ -91,13 +79,11 @@ void ReadForPlayers(RedisMux* mux, const BoardRef& board,
 }
 
 void ReadCount(RedisMux* mux, const BoardRef& board, ReadDone<int64_t> done) {
-  mux->Submit({CountCommand(board)}, /*idempotent=*/true,
-              [done = std::move(done)](
-                  absl::StatusOr<std::vector<RedisReply>> replies) {
-                auto reply = OnlyReply(std::move(replies));
-                if (!reply.ok()) return done(reply.status());
-                done(ParseCount(*reply));
-              });
+  mux->SubmitOne(CountCommand(board), /*idempotent=*/true,
+                 [done = std::move(done)](absl::StatusOr<RedisReply> reply) {
+                   if (!reply.ok()) return done(reply.status());
+                   done(ParseCount(*reply));
+                 });
 }
 
 }  // namespace server

@@ -72,16 +72,6 @@ bool Failed(const absl::Status& status, const AnswerDone& done) {
 
 }  // namespace
 
-void LeaderboardServiceImpl::Cached(const std::string& game, std::string key,
-                                    const AnswerCache::Loader& load,
-                                    AnswerDone done) {
-  if (env_->cache == nullptr) {
-    load(std::move(done));
-    return;
-  }
-  env_->cache->Fetch(game, std::move(key), load, std::move(done));
-}
-
 void LeaderboardServiceImpl::ListLeaderboards(
     const CallInfo& call, const v1::ListLeaderboardsRequest& request,
     const AnswerDone& done) {
@@ -122,8 +112,8 @@ void LeaderboardServiceImpl::ListEntries(const CallInfo& call,
   const int size = *page_size;
   std::string key = CacheKey("entries", board->ref,
                              {absl::StrCat(size), request.page_token()});
-  Cached(
-      board->ref.game_id, std::move(key),
+  FetchAnswer(
+      *env_, board->ref.game_id, std::move(key),
       [mux, resolved = *board, size, after](const AnswerDone& loaded) {
         ReadPage(mux, resolved.ref, size, after,
                  [resolved, loaded](absl::StatusOr<BoardPage> page) {
@@ -152,8 +142,9 @@ void LeaderboardServiceImpl::GetPlayerRank(
   if (Failed(board.status(), done)) return;
   if (Failed(RequireNonEmpty("player_id", request.player_id()), done)) return;
   RedisMux* mux = env_->mux;
-  Cached(
-      board->ref.game_id, CacheKey("rank", board->ref, {request.player_id()}),
+  FetchAnswer(
+      *env_, board->ref.game_id,
+      CacheKey("rank", board->ref, {request.player_id()}),
       [mux, resolved = *board,
        player = request.player_id()](const AnswerDone& loaded) {
         ReadAround(
@@ -187,8 +178,8 @@ void LeaderboardServiceImpl::ListEntriesAroundPlayer(
   if (Failed(radius.status(), done)) return;
   RedisMux* mux = env_->mux;
   const int r = *radius;
-  Cached(
-      board->ref.game_id,
+  FetchAnswer(
+      *env_, board->ref.game_id,
       CacheKey("around", board->ref, {request.player_id(), absl::StrCat(r)}),
       [mux, resolved = *board, player = request.player_id(),
        r](const AnswerDone& loaded) {
@@ -245,8 +236,8 @@ void LeaderboardServiceImpl::CountEntries(
                             request.period());
   if (Failed(board.status(), done)) return;
   RedisMux* mux = env_->mux;
-  Cached(
-      board->ref.game_id, CacheKey("count", board->ref, {}),
+  FetchAnswer(
+      *env_, board->ref.game_id, CacheKey("count", board->ref, {}),
       [mux, resolved = *board](const AnswerDone& loaded) {
         ReadCount(mux, resolved.ref,
                   [resolved, loaded](absl::StatusOr<int64_t> count) {
@@ -281,17 +272,13 @@ void LeaderboardServiceImpl::GetPlayerHistory(
                                static_cast<int>(kMaxHistoryPoints), kept);
   if (Failed(max_points.status(), done)) return;
   const int points_wanted = std::min(*max_points, kept);
-  env_->mux->Submit(
-      {HistoryCommand(board->ref, request.player_id(), points_wanted)},
+  env_->mux->SubmitOne(
+      HistoryCommand(board->ref, request.player_id(), points_wanted),
       /*idempotent=*/true,
-      [resolved = *board, player = request.player_id(), done = std::move(done)](
-          absl::StatusOr<std::vector<RedisReply>> replies) {
-        if (Failed(replies.status(), done)) return;
-        if (replies->size() != 1) {
-          done(absl::InternalError("redis: expected one reply to LRANGE"));
-          return;
-        }
-        auto points = ParseHistory(resolved.ref, player, replies->front());
+      [resolved = *board, player = request.player_id(),
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) {
+        if (Failed(reply.status(), done)) return;
+        auto points = ParseHistory(resolved.ref, player, *reply);
         if (Failed(points.status(), done)) return;
         if (points->empty()) {
           done(absl::NotFoundError(absl::StrCat(

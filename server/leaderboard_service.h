@@ -54,11 +54,6 @@ class LeaderboardServiceImpl {
       const v1::WatchLeaderboardRequest& request);
 
  private:
-  // The answer for `key` of `game`: from the cache, or `load`ed (and then
-  // cached while no commit of the game has been announced since).
-  void Cached(const std::string& game, std::string key,
-              const AnswerCache::Loader& load, AnswerDone done);
-
   const ServiceEnv* env_;
 };
 

@@ -46,6 +46,21 @@ void RedisMux::Submit(Commands commands, bool idempotent, Done done) {
   done(absl::UnavailableError("redis: the server is shutting down"));
 }
 
+void RedisMux::SubmitOne(std::vector<std::string> command, bool idempotent,
+                         DoneOne done) {
+  Commands commands;
+  commands.push_back(std::move(command));
+  Submit(std::move(commands), idempotent,
+         [done = std::move(done)](
+             absl::StatusOr<std::vector<RedisReply>> replies) {
+           if (!replies.ok()) return done(replies.status());
+           if (replies->size() != 1) {
+             return done(absl::InternalError("redis: expected one reply"));
+           }
+           done(std::move(replies->front()));
+         });
+}
+
 void RedisMux::InvalidateConnections() {
   for (auto& lane : lanes_) {
     std::lock_guard<std::mutex> lock(lane->mu);

@@ -62,6 +62,12 @@ class RedisMux {
   // failure is reported.
   void Submit(Commands commands, bool idempotent, Done done);
 
+  // Submit of one command, answered with its one reply (an error reply
+  // stays a reply) or the connection's failure.
+  using DoneOne = std::function<void(absl::StatusOr<RedisReply>)>;
+  void SubmitOne(std::vector<std::string> command, bool idempotent,
+                 DoneOne done);
+
   // Closes the connections at their next use (e.g. after the health probe
   // saw Redis go away), so calls do not try a dead socket first.
   void InvalidateConnections();

@@ -11,6 +11,16 @@
 namespace statstracker {
 namespace server {
 
+void FetchAnswer(const ServiceEnv& env, const std::string& game,
+                 std::string key, const AnswerCache::Loader& load,
+                 AnswerCache::Done done) {
+  if (env.cache == nullptr) {
+    load(std::move(done));
+    return;
+  }
+  env.cache->Fetch(game, std::move(key), load, std::move(done));
+}
+
 absl::Status RequireNonEmpty(absl::string_view field, absl::string_view value) {
   if (value.empty()) {
     return absl::InvalidArgumentError(

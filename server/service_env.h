@@ -49,6 +49,13 @@ struct ServiceEnv {
   std::atomic<bool>* shutting_down = nullptr;
 };
 
+// The answer for `key` of `game`: from env.cache, or `load`ed (and then
+// cached while no commit of the game has been announced since); always
+// loaded when the server runs without a cache.
+void FetchAnswer(const ServiceEnv& env, const std::string& game,
+                 std::string key, const AnswerCache::Loader& load,
+                 AnswerCache::Done done);
+
 // INVALID_ARGUMENT naming `field` if `value` is empty.
 absl::Status RequireNonEmpty(absl::string_view field, absl::string_view value);
 

@@ -88,16 +88,13 @@ void PlayerStatsServiceImpl::GetPlayerStats(
   if (status.ok()) status = RequireNonEmpty("player_id", request.player_id());
   if (status.ok()) status = CheckStatNames(**game, request.stat_names());
   if (!status.ok()) return done(status);
-  env_->mux->Submit(
-      {{"HGETALL", keys::PlayerStats(request.game_id(), request.player_id())}},
+  env_->mux->SubmitOne(
+      {"HGETALL", keys::PlayerStats(request.game_id(), request.player_id())},
       /*idempotent=*/true,
-      [game = *game, request, done = std::move(done)](
-          absl::StatusOr<std::vector<RedisReply>> replies) {
-        if (!replies.ok()) return done(replies.status());
-        if (replies->size() != 1) {
-          return done(absl::InternalError("redis: expected one reply"));
-        }
-        const RedisReply& hash = replies->front();
+      [game = *game, request,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) {
+        if (!reply.ok()) return done(reply.status());
+        const RedisReply& hash = *reply;
         absl::Status checked = CheckReply(hash, "HGETALL");
         if (!checked.ok()) return done(checked);
         if (hash.elements.empty()) {

@@ -82,12 +82,8 @@ void WatchStream::Poll() {
     Deliver(std::move(answer));
     Release();
   };
-  if (env_->cache == nullptr) {
-    load(std::move(deliver));
-  } else {
-    env_->cache->Fetch(board->ref.game_id, std::move(key), std::move(load),
-                       std::move(deliver));
-  }
+  FetchAnswer(*env_, board->ref.game_id, std::move(key), load,
+              std::move(deliver));
 }
 
 void WatchStream::Deliver(absl::StatusOr<Answer> answer) {
