@@ -285,7 +285,8 @@ void ApplyDefaults(v1::StatsTrackerConfig* config) {
   }
 
   v1::WorkerConfig* worker = config->mutable_worker();
-  if (worker->batch_size() == 0) worker->set_batch_size(256);
+  if (worker->batch_size() == 0) worker->set_batch_size(1024);
+  if (worker->transaction_size() == 0) worker->set_transaction_size(256);
   if (!worker->has_block()) SetDuration(worker->mutable_block(), 2);
   if (!worker->has_claim_idle()) SetDuration(worker->mutable_claim_idle(), 60);
   if (worker->max_deliveries() == 0) worker->set_max_deliveries(5);
@@ -414,6 +415,11 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
   if (worker.batch_size() < 1 || worker.batch_size() > 10000) {
     return Invalid("worker.batch_size", absl::StrCat("must be 1 to 10000, got ",
                                                      worker.batch_size()));
+  }
+  if (worker.transaction_size() < 1 || worker.transaction_size() > 10000) {
+    return Invalid(
+        "worker.transaction_size",
+        absl::StrCat("must be 1 to 10000, got ", worker.transaction_size()));
   }
   // XREADGROUP BLOCK 0 would wait forever and hold up a clean shutdown.
   if (absl::Status s = CheckPositive("worker.block", worker.block()); !s.ok()) {

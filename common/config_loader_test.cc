@@ -104,7 +104,8 @@ TEST_F(ConfigLoaderTest, AppliesDocumentedDefaults) {
   EXPECT_EQ(config->stream().field(), "event");
   EXPECT_EQ(config->stream().group(), "statstracker-workers");
   EXPECT_EQ(config->stream().dead_letter_key(), "statstracker:events:dead");
-  EXPECT_EQ(config->worker().batch_size(), 256u);
+  EXPECT_EQ(config->worker().batch_size(), 1024u);
+  EXPECT_EQ(config->worker().transaction_size(), 256u);
   EXPECT_EQ(config->worker().block().seconds(), 2);
   EXPECT_EQ(config->worker().claim_idle().seconds(), 60);
   EXPECT_EQ(config->worker().max_deliveries(), 5u);
@@ -252,6 +253,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "use another key, e.g. \"s:dead\""},
         Mistake{"batch_size", "worker { batch_size: 10001 }",
                 "worker.batch_size: must be 1 to 10000, got 10001"},
+        Mistake{"transaction_size", "worker { transaction_size: 20000 }",
+                "worker.transaction_size: must be 1 to 10000, got 20000"},
         Mistake{"backoff_initial_over_max",
                 "worker { reconnect_backoff_initial { seconds: 10 } "
                 "reconnect_backoff_max { seconds: 2 } }",

@@ -153,6 +153,18 @@ class RedisConnection::Node {
     for (const auto& args : commands) AppendArgv(ctx_, args);
     return absl::OkStatus();
   }
+  // Writes what Append queued (Receive would write it first otherwise).
+  absl::Status Flush() {
+    if (broken_) return Broken();
+    int done = 0;
+    while (done == 0) {
+      if (redisBufferWrite(ctx_, &done) != REDIS_OK) {
+        broken_ = true;
+        return Broken();
+      }
+    }
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::vector<RedisReply>> Receive(size_t n) {
     std::vector<RedisReply> out;
     out.reserve(n);
@@ -416,23 +428,40 @@ absl::StatusOr<RedisReply> RedisConnection::ClusterCommand(
 
 absl::StatusOr<std::vector<RedisReply>> RedisConnection::Pipeline(
     const std::vector<std::vector<std::string>>& commands) {
+  return Pipeline(commands, nullptr);
+}
+
+absl::StatusOr<std::vector<RedisReply>> RedisConnection::Pipeline(
+    const std::vector<std::vector<std::string>>& commands,
+    const std::function<void()>& while_waiting) {
   if (broken_) return absl::UnavailableError("redis connection is broken");
-  if (commands.empty()) return std::vector<RedisReply>();
+  if (commands.empty()) {
+    if (while_waiting) while_waiting();
+    return std::vector<RedisReply>();
+  }
   if (!cluster_) {
     auto node = NodeAt(target_.seeds.front());
     if (!node.ok()) {
       broken_ = true;
       return node.status();
     }
-    auto replies = (*node)->Send(commands);
+    absl::Status sent = (*node)->Append(commands);
+    if (sent.ok() && while_waiting) sent = (*node)->Flush();
+    if (!sent.ok()) {
+      broken_ = true;
+      return sent;
+    }
+    if (while_waiting) while_waiting();
+    auto replies = (*node)->Receive(commands.size());
     if (!replies.ok()) broken_ = true;
     return replies;
   }
-  return ClusterPipeline(commands);
+  return ClusterPipeline(commands, while_waiting);
 }
 
 absl::StatusOr<std::vector<RedisReply>> RedisConnection::ClusterPipeline(
-    const std::vector<std::vector<std::string>>& commands) {
+    const std::vector<std::vector<std::string>>& commands,
+    const std::function<void()>& while_waiting) {
   // Units: single commands, or MULTI ... EXEC blocks; each with its slot.
   struct Unit {
     size_t begin, end;  // [begin, end) of `commands`
@@ -515,6 +544,17 @@ absl::StatusOr<std::vector<RedisReply>> RedisConnection::ClusterPipeline(
       broken_ = false;
       return appended;
     }
+  }
+  if (while_waiting) {
+    for (auto& [key, indexes] : by_node) {
+      absl::Status flushed = targets[key]->Flush();
+      if (!flushed.ok()) {
+        NodeFailed(key);
+        broken_ = false;
+        return flushed;
+      }
+    }
+    while_waiting();
   }
   std::vector<RedisReply> out(commands.size());
   for (auto& [key, indexes] : by_node) {

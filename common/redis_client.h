@@ -21,6 +21,7 @@
 #include <hiredis/hiredis.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -89,6 +90,12 @@ class RedisConnection {
   // replies in order.
   absl::StatusOr<std::vector<RedisReply>> Pipeline(
       const std::vector<std::vector<std::string>>& commands);
+  // The same, running `while_waiting` once every command is written and
+  // before the replies are read, so the caller's work overlaps Redis
+  // running the commands (not run when sending failed).
+  absl::StatusOr<std::vector<RedisReply>> Pipeline(
+      const std::vector<std::vector<std::string>>& commands,
+      const std::function<void()>& while_waiting);
 
   // Like Command, but an error reply becomes an INTERNAL status that quotes
   // the command name and Redis's message.
@@ -123,7 +130,8 @@ class RedisConnection {
   absl::StatusOr<RedisReply> ClusterCommand(
       const std::vector<std::string>& args, std::optional<uint16_t> route_slot);
   absl::StatusOr<std::vector<RedisReply>> ClusterPipeline(
-      const std::vector<std::vector<std::string>>& commands);
+      const std::vector<std::vector<std::string>>& commands,
+      const std::function<void()>& while_waiting);
   // After a node failed: forget it and reload the map from another node.
   void NodeFailed(const std::string& key);
 

@@ -307,7 +307,7 @@ TEST_F(WorkerStorageTest, ACommitThatChangedAGamePublishesItsIdOnce) {
     events.push_back(Point(absl::StrCat("n", i), absl::StrCat("p", i % 7)));
   }
   Publish(events);
-  auto worker = StartWorker(*redis_, Config(), "notify");
+  auto worker = StartWorker(*redis_, Config("transaction_size: 256"), "notify");
   ASSERT_TRUE(worker.ok()) << worker.status();
   ASSERT_TRUE(WaitDrained(conn_.get(), absl::Seconds(30)).ok());
   EXPECT_EQ(changes.Messages(absl::Milliseconds(300)),

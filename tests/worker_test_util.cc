@@ -128,11 +128,19 @@ std::map<std::string, std::string> HashOf(const RedisReply& reply) {
 }  // namespace
 
 std::string WorkerTestConfig(const std::string& worker_extra, int batch_size) {
+  // Small transactions: a read holds several of a game's, so every worker
+  // test runs overlapped transactions (worker/batch_overlap.h).
+  const std::string transactions =
+      absl::StrContains(worker_extra, "transaction_size")
+          ? ""
+          : "transaction_size: 16";
   return absl::StrCat(R"cfg(
 stream { key: "statstracker:events" }
 worker {
   batch_size: )cfg",
                       batch_size, R"cfg(
+  )cfg",
+                      transactions, R"cfg(
   block { nanos: 100000000 }
   metrics_address: "127.0.0.1:0"
   )cfg",

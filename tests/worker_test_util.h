@@ -37,7 +37,8 @@ namespace testing {
 //          (cumulative_points 3/1/0); declarative stats matches, wins,
 //          kills (sum, integer), streak, best_streak, win_rate (ratio)
 //  "chess" (1v1 matches) elo (K 24, initial 1200)
-// `worker_extra` goes inside `worker { }`.
+// `worker_extra` goes inside `worker { }`; unless it sets transaction_size,
+// transactions hold 16 entries, so a read runs several overlapped ones.
 std::string WorkerTestConfig(const std::string& worker_extra = "",
                              int batch_size = 256);
 

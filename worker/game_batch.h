@@ -1,7 +1,7 @@
 #ifndef STATSTRACKER_WORKER_GAME_BATCH_H_
 #define STATSTRACKER_WORKER_GAME_BATCH_H_
 
-// Applying one game's entries (in stream order) in one transaction: plan
+// Applying one game's entries (in stream order) in transactions: plan
 // which board periods, players and dedup state they touch; WATCH and read
 // them in one round trip; run the events through the plugins on in-memory
 // copies; write the final state, the dedup state and the game's stream
@@ -11,6 +11,10 @@
 // Each board period's part is a BoardSlot (board_slot.h): on boards with
 // history a point per changed entry goes into the same MULTI/EXEC, and
 // boards with a season soft reset also read the previous period.
+// Consecutive transactions of a game overlap: the next one's WATCH and
+// reads follow the commit in its pipeline, and the worker computes it
+// while Redis runs them (batch_overlap.h says why that gives the same
+// result as computing it from the reads).
 //
 // Why nothing is lost or applied twice:
 //   * Effects, dedup state and the cursor commit together or not at all.
@@ -41,6 +45,12 @@
 //   * Concurrent writers (another worker, an admin reset or erase, a bucket
 //     split) change a WATCHed key and abort the EXEC; the batch is
 //     recomputed from fresh reads, so no read-modify-write update is lost.
+//   * A transaction started in the pipeline of the one before it WATCHes
+//     after that EXEC (which ends every WATCH) and before its reads, as a
+//     lone one does. If that EXEC aborted, its reads are dropped (UNWATCH)
+//     and the aborted batch is retried first, so commits stay in stream
+//     order. A bucket split or a WAIT for replicas between two commits
+//     keeps them apart (the split's own transactions would end the WATCH).
 
 #include <string>
 #include <vector>
@@ -76,18 +86,30 @@ struct GameBatchResult {
   std::vector<std::string> ack;
 };
 
+// What GameBatch::Apply did.
+struct ChainResult {
+  // One per batch finished, in order: committed ones, then possibly one
+  // with rejections (nothing of it was written).
+  std::vector<GameBatchResult> batches;
+  // A Redis failure after them; the batches not in `batches` stay pending.
+  absl::Status status;
+};
+
 class GameBatch {
  public:
   // `config` must have its defaults applied and outlive this object.
   GameBatch(const v1::StatsTrackerConfig& config, WorkerMetrics* metrics);
 
-  // Applies `entries`: all of one game, all from one stream, in stream
-  // order, every one decoded and valid. Retries WATCH conflicts; a Redis
-  // failure is returned as is (the entries stay pending). After a commit
-  // the caller sends the result's `ack`.
-  absl::StatusOr<GameBatchResult> Apply(
+  // Applies `batches`, one transaction each: consecutive runs of one
+  // game's entries from one stream, in stream order, every one decoded and
+  // valid. Each batch's WATCH and reads go in the pipeline of the commit
+  // before it, and it is computed while Redis runs them
+  // (worker/batch_overlap.h). Retries WATCH conflicts; stops after a batch
+  // with rejections or at a Redis failure. After each commit the caller
+  // sends its result's `ack`.
+  ChainResult Apply(
       RedisConnection* conn, const GameRuntime& game,
-      const std::vector<StreamEntry*>& entries) const;
+      const std::vector<std::vector<StreamEntry*>>& batches) const;
 
  private:
   // WAIT on the game's node for redis.min_replicas_acked replicas.

@@ -14,12 +14,15 @@
 #include "common/event_validation.h"
 #include "common/logging.h"
 #include "common/redis_slots.h"
+#include "worker/parallel_ranges.h"
 
 namespace statstracker {
 namespace worker {
 namespace {
 
 constexpr int kPendingScanCount = 10000;
+// Entries one thread decodes and checks at least, when a read is split.
+constexpr size_t kEntriesPerClassifyPart = 64;
 
 std::string Ms(absl::Duration d) {
   return absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(d)));
@@ -101,7 +104,9 @@ StreamConsumer::StreamConsumer(const v1::StatsTrackerConfig& config,
   dead_key_ = std::move(dead_letter_key);
   consumer_ = config_.worker().consumer_name();
   batch_size_ = static_cast<int>(config_.worker().batch_size());
-  if (batch_size_ <= 0) batch_size_ = 256;
+  if (batch_size_ <= 0) batch_size_ = 1024;
+  transaction_size_ =
+      std::max<uint32_t>(1, config_.worker().transaction_size());
   block_ = FromProto(config_.worker().block());
   claim_idle_ = FromProto(config_.worker().claim_idle());
   if (claim_idle_ <= absl::ZeroDuration()) claim_idle_ = absl::Seconds(60);
@@ -576,74 +581,86 @@ absl::Status StreamConsumer::ForeignPending(
   return absl::OkStatus();
 }
 
+std::optional<Rejection> StreamConsumer::ClassifyOne(
+    StreamEntry* entry,
+    const std::shared_ptr<google::protobuf::Arena>& arena) const {
+  StreamEntry& e = *entry;
+  if (e.deliveries < 0) {
+    return Rejection{&e, "deleted from the stream", "deleted"};
+  }
+  v1::GameEvent& event =
+      *google::protobuf::Arena::CreateMessage<v1::GameEvent>(arena.get());
+  bool decoded = e.has_field && event.ParseFromString(e.bytes);
+  // The game id goes on the dead letter whenever the envelope names one
+  // that is configured, or at least well-formed, whatever else is wrong.
+  e.game_id.clear();
+  if (decoded && (catalog_->FindGame(event.game_id()) != nullptr ||
+                  IsValidGameId(event.game_id()))) {
+    e.game_id = event.game_id();
+  }
+  if (e.deliveries > max_deliveries_) {
+    return Rejection{&e,
+                     absl::StrCat("delivered ", e.deliveries,
+                                  " times, more than worker.max_deliveries (",
+                                  max_deliveries_, ")"),
+                     "max_deliveries"};
+  }
+  if (!e.has_field) {
+    return Rejection{
+        &e, absl::StrCat("undecodable: the entry has no field '", field_, "'"),
+        "undecodable"};
+  }
+  if (!decoded) {
+    return Rejection{
+        &e,
+        absl::StrCat("undecodable: field '", field_,
+                     "' is not a serialized statstracker.v1.GameEvent (",
+                     e.bytes.size(), " bytes)"),
+        "undecodable"};
+  }
+  absl::Status valid = ValidateEvent(event, *catalog_);
+  const GameRuntime* game = catalog_->FindGame(event.game_id());
+  if (!valid.ok()) {
+    // ValidateEvent checks the envelope first, so NOT_FOUND means the
+    // event is well-formed but its game is not configured.
+    const bool unknown_game = absl::IsNotFound(valid);
+    return Rejection{&e,
+                     unknown_game
+                         ? absl::StrCat("unknown game '", event.game_id(),
+                                        "': ", valid.message())
+                         : absl::StrCat("invalid: ", valid.message()),
+                     unknown_game ? "unknown_game" : "invalid"};
+  }
+  if (auto refusal = CheckAdmission(game->admission, event.game_id(), event,
+                                    e.received_at)) {
+    return Rejection{&e, std::string(refusal->status.message()),
+                     std::string(refusal->code)};
+  }
+  e.event = &event;
+  e.event_arena = arena;
+  return std::nullopt;
+}
+
 std::vector<Rejection> StreamConsumer::Classify() {
-  std::vector<Rejection> letters;
-  // The events decoded in this pass share one arena (stream_entry.h).
-  std::shared_ptr<google::protobuf::Arena> arena;
+  std::vector<StreamEntry*> fresh;
   for (auto& [id, e] : work_) {
-    if (e.event != nullptr) continue;
-    if (e.deliveries < 0) {
-      letters.push_back({&e, "deleted from the stream", "deleted"});
-      continue;
-    }
-    if (arena == nullptr) arena = NewEventArena();
-    v1::GameEvent& event =
-        *google::protobuf::Arena::CreateMessage<v1::GameEvent>(arena.get());
-    bool decoded = e.has_field && event.ParseFromString(e.bytes);
-    // The game id goes on the dead letter whenever the envelope names one
-    // that is configured, or at least well-formed, whatever else is wrong.
-    e.game_id.clear();
-    if (decoded && (catalog_->FindGame(event.game_id()) != nullptr ||
-                    IsValidGameId(event.game_id()))) {
-      e.game_id = event.game_id();
-    }
-    if (e.deliveries > max_deliveries_) {
-      letters.push_back(
-          {&e,
-           absl::StrCat("delivered ", e.deliveries,
-                        " times, more than worker.max_deliveries (",
-                        max_deliveries_, ")"),
-           "max_deliveries"});
-      continue;
-    }
-    if (!e.has_field) {
-      letters.push_back(
-          {&e,
-           absl::StrCat("undecodable: the entry has no field '", field_, "'"),
-           "undecodable"});
-      continue;
-    }
-    if (!decoded) {
-      letters.push_back(
-          {&e,
-           absl::StrCat("undecodable: field '", field_,
-                        "' is not a serialized statstracker.v1.GameEvent (",
-                        e.bytes.size(), " bytes)"),
-           "undecodable"});
-      continue;
-    }
-    absl::Status valid = ValidateEvent(event, *catalog_);
-    const GameRuntime* game = catalog_->FindGame(event.game_id());
-    if (!valid.ok()) {
-      // ValidateEvent checks the envelope first, so NOT_FOUND means the
-      // event is well-formed but its game is not configured.
-      const bool unknown_game = absl::IsNotFound(valid);
-      letters.push_back({&e,
-                         unknown_game
-                             ? absl::StrCat("unknown game '", event.game_id(),
-                                            "': ", valid.message())
-                             : absl::StrCat("invalid: ", valid.message()),
-                         unknown_game ? "unknown_game" : "invalid"});
-      continue;
-    }
-    if (auto refusal = CheckAdmission(game->admission, event.game_id(), event,
-                                      e.received_at)) {
-      letters.push_back({&e, std::string(refusal->status.message()),
-                         std::string(refusal->code)});
-      continue;
-    }
-    e.event = &event;
-    e.event_arena = arena;
+    if (e.event == nullptr) fresh.push_back(&e);
+  }
+  if (fresh.empty()) return {};
+  // The events decoded in this pass share one arena (stream_entry.h; arena
+  // allocation is thread-safe); each entry is decoded on its own, so the
+  // pass is spread over the cores.
+  std::shared_ptr<google::protobuf::Arena> arena = NewEventArena();
+  std::vector<std::optional<Rejection>> verdicts(fresh.size());
+  ParallelRanges(fresh.size(), kEntriesPerClassifyPart,
+                 [&](size_t begin, size_t end) {
+                   for (size_t i = begin; i < end; ++i) {
+                     verdicts[i] = ClassifyOne(fresh[i], arena);
+                   }
+                 });
+  std::vector<Rejection> letters;
+  for (std::optional<Rejection>& v : verdicts) {
+    if (v.has_value()) letters.push_back(*std::move(v));
   }
   return letters;
 }
@@ -699,54 +716,75 @@ absl::Status StreamConsumer::ApplyGame(RedisConnection* conn,
                                        std::vector<StreamEntry*> entries) {
   const std::string& g = game.config.game_id();
   while (!entries.empty()) {
-    auto result = batch_->Apply(conn, game, entries);
-    if (!result.ok()) {
-      metrics_->failed->Increment(
-          {g, conn->broken() ? "redis_unavailable" : "commit_error"},
-          entries.size());
-      return result.status();
+    std::vector<std::vector<StreamEntry*>> batches;
+    for (size_t i = 0; i < entries.size(); i += transaction_size_) {
+      const size_t end = std::min(entries.size(), i + transaction_size_);
+      batches.emplace_back(entries.begin() + i, entries.begin() + end);
     }
-    if (!result->rejected.empty()) {
-      // Dead-letter the refused entries first, then apply the rest again:
-      // the dead-letter stream is not among the game's keys.
-      absl::Status status = DeadLetter(conn, result->rejected);
-      if (!status.ok()) return status;
-      absl::flat_hash_set<const StreamEntry*> gone;
-      for (const Rejection& r : result->rejected) gone.insert(r.entry);
-      entries.erase(std::remove_if(entries.begin(), entries.end(),
-                                   [&gone](const StreamEntry* e) {
-                                     return gone.contains(e);
-                                   }),
-                    entries.end());
-      for (const Rejection& r : result->rejected) {
-        const StreamId id = r.entry->id;
+    ChainResult chain = batch_->Apply(conn, game, batches);
+    size_t committed = 0;  // entries of `entries` done with
+    for (size_t b = 0; b < chain.batches.size(); ++b) {
+      GameBatchResult& result = chain.batches[b];
+      if (!result.rejected.empty()) {
+        // Dead-letter the refused entries first, then apply the rest
+        // again: the dead-letter stream is not among the game's keys.
+        absl::Status status = DeadLetter(conn, result.rejected);
+        if (!status.ok()) return status;
+        absl::flat_hash_set<const StreamEntry*> gone;
+        for (const Rejection& r : result.rejected) gone.insert(r.entry);
+        entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                     [&gone](const StreamEntry* e) {
+                                       return gone.contains(e);
+                                     }),
+                      entries.end());
+        for (const Rejection& r : result.rejected) {
+          const StreamId id = r.entry->id;
+          work_.erase(id);
+        }
+        break;
+      }
+      Committed(g, &result);
+      for (const StreamEntry* e : batches[b]) {
+        const StreamId id = e->id;
         work_.erase(id);
       }
-      continue;
+      committed += batches[b].size();
     }
-    // Counted per type and batch: one labelled increment each, not one per
-    // event.
-    std::map<std::string, int> by_type;
-    for (const StreamEntry* e : result->applied) {
-      ++by_type[EventType(*e->event)];
+    // Rejected entries were removed behind the committed ones, which are
+    // first in `entries`.
+    entries.erase(entries.begin(), entries.begin() + committed);
+    if (!chain.status.ok()) {
+      size_t left = 0;
+      for (size_t b = chain.batches.size(); b < batches.size(); ++b) {
+        left += batches[b].size();
+      }
+      metrics_->failed->Increment(
+          {g, conn->broken() ? "redis_unavailable" : "commit_error"}, left);
+      return chain.status;
     }
-    for (const auto& [type, n] : by_type) {
-      metrics_->processed->Increment({g, type}, n);
+    if (chain.batches.size() == batches.size() &&
+        (chain.batches.empty() || chain.batches.back().rejected.empty())) {
+      break;  // every batch committed
     }
-    if (!result->duplicates.empty()) {
-      metrics_->duplicates->Increment({g}, result->duplicates.size());
-    }
-    if (!result->redelivered.empty()) {
-      metrics_->already_applied->Increment({g}, result->redelivered.size());
-    }
-    if (!result->ack.empty()) deferred_.push_back(std::move(result->ack));
-    for (const StreamEntry* e : entries) {
-      const StreamId id = e->id;
-      work_.erase(id);
-    }
-    entries.clear();
   }
   return absl::OkStatus();
+}
+
+void StreamConsumer::Committed(const std::string& g, GameBatchResult* result) {
+  // Counted per type and batch: one labelled increment each, not one per
+  // event.
+  std::map<std::string, int> by_type;
+  for (const StreamEntry* e : result->applied) ++by_type[EventType(*e->event)];
+  for (const auto& [type, n] : by_type) {
+    metrics_->processed->Increment({g, type}, n);
+  }
+  if (!result->duplicates.empty()) {
+    metrics_->duplicates->Increment({g}, result->duplicates.size());
+  }
+  if (!result->redelivered.empty()) {
+    metrics_->already_applied->Increment({g}, result->redelivered.size());
+  }
+  if (!result->ack.empty()) deferred_.push_back(std::move(result->ack));
 }
 
 }  // namespace worker

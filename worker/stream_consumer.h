@@ -40,6 +40,7 @@
 // first and last failure times; worker/README.md lists them.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -121,6 +122,11 @@ class StreamConsumer {
   absl::Status ProcessWork(RedisConnection* conn, bool* progress);
   // Dead letters for entries that cannot be applied; erases nothing.
   std::vector<Rejection> Classify();
+  // Decodes and checks one entry: its dead letter, or none (then its event
+  // is set, on `arena`).
+  std::optional<Rejection> ClassifyOne(
+      StreamEntry* entry,
+      const std::shared_ptr<google::protobuf::Arena>& arena) const;
   absl::Status DeadLetter(RedisConnection* conn,
                           const std::vector<Rejection>& letters);
   // For each game, the smallest id of an entry pending on another consumer
@@ -132,6 +138,8 @@ class StreamConsumer {
   // Applies one game's ready entries, dead-lettering what GameBatch refuses.
   absl::Status ApplyGame(RedisConnection* conn, const GameRuntime& game,
                          std::vector<StreamEntry*> entries);
+  // Counts a committed batch and defers its acknowledgement.
+  void Committed(const std::string& g, GameBatchResult* result);
 
   const v1::StatsTrackerConfig& config_;
   const std::string stream_;
@@ -140,6 +148,7 @@ class StreamConsumer {
   WorkerMetrics* metrics_;
   std::string field_, group_, dead_key_, consumer_;
   int batch_size_;
+  size_t transaction_size_;
   absl::Duration block_, claim_idle_;
   int64_t max_deliveries_;
 

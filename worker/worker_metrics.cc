@@ -30,6 +30,11 @@ WorkerMetrics::WorkerMetrics(MetricsRegistry* registry) {
   conflicts = registry->AddCounter(
       "statstracker_worker_transaction_conflicts_total",
       "Transactions aborted by a concurrent write to a WATCHed key.", {"game"});
+  overlapped = registry->AddCounter(
+      "statstracker_worker_overlapped_transactions_total",
+      "Transactions computed on the previous one's result while their reads "
+      "were on the way: kept when the reads matched, else recomputed.",
+      {"game", "outcome"});
   bucket_splits = registry->AddCounter(
       "statstracker_worker_record_bucket_splits_total",
       "Player-record buckets split as boards grew (common/player_buckets.h).",

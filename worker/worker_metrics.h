@@ -10,12 +10,15 @@ namespace worker {
 
 struct WorkerMetrics {
   explicit WorkerMetrics(MetricsRegistry* registry);
-  CounterFamily* processed;            // {game, type}
-  CounterFamily* duplicates;           // {game}
-  CounterFamily* already_applied;      // {game}: redelivered after a commit
-  CounterFamily* dead_lettered;        // {game, reason}
-  CounterFamily* failed;               // {game, reason}: commits that failed
-  CounterFamily* conflicts;            // {game}: EXEC aborted by WATCH
+  CounterFamily* processed;        // {game, type}
+  CounterFamily* duplicates;       // {game}
+  CounterFamily* already_applied;  // {game}: redelivered after a commit
+  CounterFamily* dead_lettered;    // {game, reason}
+  CounterFamily* failed;           // {game, reason}: commits that failed
+  CounterFamily* conflicts;        // {game}: EXEC aborted by WATCH
+  // {game, outcome}: transactions computed while their reads were on the
+  // way (batch_overlap.h), "kept" or "recomputed" from the reads.
+  CounterFamily* overlapped;
   CounterFamily* bucket_splits;        // {game}
   CounterFamily* replica_waits_short;  // {game}: WAIT below min_replicas
   CounterFamily* stream_trimmed;       // {stream}: acknowledged entries trimmed

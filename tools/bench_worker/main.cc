@@ -41,7 +41,8 @@
 #include "tests/worker_test_util.h"
 
 ABSL_FLAG(int, events, 100000, "Events published per scenario");
-ABSL_FLAG(int, batch_size, 256, "worker.batch_size");
+ABSL_FLAG(int, batch_size, 1024, "worker.batch_size");
+ABSL_FLAG(int, transaction_size, 256, "worker.transaction_size");
 ABSL_FLAG(int, pipeline, 32, "redis-benchmark -P");
 ABSL_FLAG(int, redis_requests, 300000, "Requests per redis-benchmark run");
 
@@ -123,9 +124,11 @@ struct Scenario {
 
 void Run() {
   const int events = absl::GetFlag(FLAGS_events);
-  auto config =
-      WriteTempFile("bench-worker.textproto",
-                    WorkerTestConfig("", absl::GetFlag(FLAGS_batch_size)));
+  auto config = WriteTempFile(
+      "bench-worker.textproto",
+      WorkerTestConfig(absl::StrCat("transaction_size: ",
+                                    absl::GetFlag(FLAGS_transaction_size)),
+                       absl::GetFlag(FLAGS_batch_size)));
   Check(config.status(), "config");
   std::vector<Scenario> scenarios(2);
   scenarios[0].name = "best_score";
@@ -147,6 +150,7 @@ void Run() {
   double xadd_rate = 0;
   std::cout << "events=" << events
             << " batch_size=" << absl::GetFlag(FLAGS_batch_size)
+            << " transaction_size=" << absl::GetFlag(FLAGS_transaction_size)
             << " redis-benchmark -P " << absl::GetFlag(FLAGS_pipeline)
             << " -c 4" << std::endl;
   for (const Scenario& s : scenarios) {
@@ -169,6 +173,18 @@ void Run() {
     const double redis_cpu = RedisCpuSeconds(conn->get()) - redis_cpu0;
     const double worker_cpu = ProcessCpuSeconds((*worker)->pid()) - worker_cpu0;
     double rate = events / seconds;
+    // How many transactions were computed while their reads were on the
+    // way, and kept (worker/batch_overlap.h).
+    std::string overlap = "no metrics";
+    auto metrics =
+        HttpGet(ReadyField((*worker)->ready_line(), "metrics"), "/metrics");
+    if (metrics.ok()) {
+      const char* name = "statstracker_worker_overlapped_transactions_total";
+      overlap = absl::StrFormat(
+          "overlapped transactions kept %.0f, recomputed %.0f",
+          MetricSum(*metrics, name, {"outcome=\"kept\""}),
+          MetricSum(*metrics, name, {"outcome=\"recomputed\""}));
+    }
     (*worker)->Stop();
 
     auto stats = (*conn)->CommandOk({"INFO", "commandstats"});
@@ -207,7 +223,7 @@ void Run() {
                      xadd_rate, 100 * rate / xadd_rate, events / publish_s)
               << std::endl;
     std::cout << "  Redis calls per event (inside scripts included): " << mix
-              << std::endl;
+              << "\n  " << overlap << std::endl;
   }
 }
 
@@ -222,7 +238,7 @@ Redis alone sustains for the same commands (redis-benchmark, pipelined).
 Not a test; figures go to BENCHMARKS.md.
 
 usage: bazel run -c opt //tools/bench_worker -- [--events N] [--batch_size N]
-           [--pipeline N] [--redis_requests N])";
+           [--transaction_size N] [--pipeline N] [--redis_requests N])";
 
 int main(int argc, char** argv) {
   statstracker::SetUpHelp(kUsage, __FILE__);
