@@ -2,32 +2,40 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
-
-#include "absl/synchronization/mutex.h"
 
 namespace statstracker {
 namespace worker {
 namespace {
 
-// One call's ranges; whoever claims a part runs it.
+// One call's ranges; whoever claims a part runs it. (std::mutex rather than
+// absl::Mutex: ThreadSanitizer sees the pthread calls beneath it, where
+// Debian's uninstrumented Abseil would give false reports.)
 struct Job {
   size_t n = 0;
   size_t parts = 0;
   const std::function<void(size_t, size_t)>* fn = nullptr;
   std::atomic<size_t> next{0};
-  absl::Mutex mu;
-  size_t done ABSL_GUARDED_BY(mu) = 0;
+  std::mutex mu;
+  std::condition_variable all_done;
+  size_t done = 0;  // guarded by mu
 
   void RunParts() {
     for (size_t p = next.fetch_add(1); p < parts; p = next.fetch_add(1)) {
       (*fn)(n * p / parts, n * (p + 1) / parts);
-      absl::MutexLock lock(&mu);
-      ++done;
+      std::lock_guard<std::mutex> lock(mu);
+      if (++done == parts) all_done.notify_all();
     }
+  }
+
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu);
+    all_done.wait(lock, [this] { return done == parts; });
   }
 };
 
@@ -43,8 +51,11 @@ class Pool {
   size_t threads() const { return threads_; }
 
   void Offer(const std::shared_ptr<Job>& job, size_t copies) {
-    absl::MutexLock lock(&mu_);
-    for (size_t i = 0; i < copies; ++i) queue_.push_back(job);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (size_t i = 0; i < copies; ++i) queue_.push_back(job);
+    }
+    offered_.notify_all();
   }
 
  private:
@@ -52,10 +63,8 @@ class Pool {
     for (;;) {
       std::shared_ptr<Job> job;
       {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](std::deque<std::shared_ptr<Job>>* q) { return !q->empty(); },
-            &queue_));
+        std::unique_lock<std::mutex> lock(mu_);
+        offered_.wait(lock, [this] { return !queue_.empty(); });
         job = std::move(queue_.front());
         queue_.pop_front();
       }
@@ -64,8 +73,9 @@ class Pool {
   }
 
   const size_t threads_;
-  absl::Mutex mu_;
-  std::deque<std::shared_ptr<Job>> queue_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  std::condition_variable offered_;
+  std::deque<std::shared_ptr<Job>> queue_;  // guarded by mu_
 };
 
 Pool& SharedPool() {
@@ -91,9 +101,7 @@ void ParallelRanges(size_t n, size_t min_per_part,
   job->fn = &fn;
   pool.Offer(job, parts - 1);
   job->RunParts();
-  absl::MutexLock lock(&job->mu);
-  job->mu.Await(absl::Condition(
-      +[](Job* j) { return j->done == j->parts; }, job.get()));
+  job->Wait();
 }
 
 }  // namespace worker
