@@ -1,10 +1,10 @@
 #include "worker/parallel_ranges.h"
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 
 namespace statstracker {
@@ -21,11 +21,11 @@ TEST(ParallelRanges, CoversEveryIndexOnceFromManyCallers) {
     callers.emplace_back([&failures] {
       for (int round = 0; round < 50; ++round) {
         std::vector<std::atomic<int>> hits(kItems);
-        absl::Mutex mu;
+        std::mutex mu;
         std::vector<std::pair<size_t, size_t>> ranges;
         ParallelRanges(kItems, 64, [&](size_t begin, size_t end) {
           for (size_t i = begin; i < end; ++i) hits[i].fetch_add(1);
-          absl::MutexLock lock(&mu);
+          std::lock_guard<std::mutex> lock(mu);
           ranges.emplace_back(begin, end);
         });
         for (const auto& h : hits) failures += h.load() != 1;
