@@ -85,11 +85,21 @@ GameBatch::GameBatch(const v1::StatsTrackerConfig& config,
 
 ChainResult GameBatch::Apply(
     RedisConnection* conn, const GameRuntime& game,
-    const std::vector<std::vector<StreamEntry*>>& batches) const {
+    const std::vector<std::vector<StreamEntry*>>& batches,
+    Piggyback* piggyback) const {
   const std::string& g = game.config.game_id();
   ChainResult out;
+  // The piggyback's replies until they are used.
+  std::optional<std::vector<RedisReply>> carried;
+  auto use_carried = [&carried, piggyback] {
+    if (!carried.has_value()) return;
+    std::vector<RedisReply> replies = *std::move(carried);
+    carried.reset();
+    piggyback->use(std::move(replies));
+  };
   // Leaves no WATCH behind on the connection when an attempt gives up.
-  auto give_up = [conn, &out](absl::Status status) {
+  auto give_up = [conn, &out, &use_carried](absl::Status status) {
+    use_carried();
     if (!conn->broken()) (void)conn->Command({"UNWATCH"});
     out.status = std::move(status);
     return std::move(out);
@@ -161,6 +171,7 @@ ChainResult GameBatch::Apply(
         result = ApplyEvents(game, entries, a.get());
       }
       if (!result.rejected.empty()) {
+        use_carried();
         (void)conn->Command({"UNWATCH"});
         GameBatchResult refused;
         refused.rejected = std::move(result.rejected);
@@ -188,9 +199,17 @@ ChainResult GameBatch::Apply(
         pipeline.insert(pipeline.end(), std::make_move_iterator(reads.begin()),
                         std::make_move_iterator(reads.end()));
       }
+      const size_t own_size = pipeline.size();
+      const bool carry = piggyback != nullptr && !piggyback->sent;
+      if (carry) {
+        pipeline.insert(pipeline.end(), piggyback->commands.begin(),
+                        piggyback->commands.end());
+        piggyback->sent = true;
+      }
       auto written =
           chain ? conn->Pipeline(pipeline,
                                  [&] {
+                                   use_carried();
                                    done_with.clear();
                                    std::vector<const Attempt*> done = {a.get()};
                                    for (auto it = committed.rbegin();
@@ -207,6 +226,13 @@ ChainResult GameBatch::Apply(
                                  })
                 : conn->Pipeline(pipeline);
       if (!written.ok()) return give_up(written.status());
+      if (carry) {
+        carried.emplace(std::make_move_iterator(written->begin() + own_size),
+                        std::make_move_iterator(written->end()));
+        written->resize(own_size);
+        // Nothing follows in this call to run it during: now.
+        if (!chain) use_carried();
+      }
       for (size_t k = 0; k + 1 < tx_size; ++k) {
         if ((*written)[k].is_error()) {
           return give_up(
@@ -252,6 +278,7 @@ ChainResult GameBatch::Apply(
       break;
     }
   }
+  use_carried();
   return out;
 }
 

@@ -52,6 +52,7 @@
 //     order. A bucket split or a WAIT for replicas between two commits
 //     keeps them apart (the split's own transactions would end the WATCH).
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,18 @@ struct GameBatchResult {
   std::vector<std::string> ack;
 };
 
+// Commands of the caller's that ride in the first commit pipeline of
+// GameBatch::Apply, after its own (they must not touch the game's keys, nor
+// depend on whether the commit succeeded), and what to do with their
+// replies: `use` runs while Redis runs the next pipeline, or after the last
+// one, once; not at all when the pipeline carrying them failed (`sent`
+// tells whether they went).
+struct Piggyback {
+  std::vector<std::vector<std::string>> commands;
+  std::function<void(std::vector<RedisReply>)> use;
+  bool sent = false;
+};
+
 // What GameBatch::Apply did.
 struct ChainResult {
   // One per batch finished, in order: committed ones, then possibly one
@@ -106,10 +119,10 @@ class GameBatch {
   // before it, and it is computed while Redis runs them
   // (worker/batch_overlap.h). Retries WATCH conflicts; stops after a batch
   // with rejections or at a Redis failure. After each commit the caller
-  // sends its result's `ack`.
-  ChainResult Apply(
-      RedisConnection* conn, const GameRuntime& game,
-      const std::vector<std::vector<StreamEntry*>>& batches) const;
+  // sends its result's `ack`. `piggyback` (may be null) rides along.
+  ChainResult Apply(RedisConnection* conn, const GameRuntime& game,
+                    const std::vector<std::vector<StreamEntry*>>& batches,
+                    Piggyback* piggyback = nullptr) const;
 
  private:
   // WAIT on the game's node for redis.min_replicas_acked replicas.

@@ -125,6 +125,8 @@ void StreamConsumer::Reset() {
   // and are at or below their game's cursor, so they are only acknowledged.
   deferred_.clear();
   summary_.reset();
+  ack_debt_ = 0;
+  prefetched_ = false;
   reload_own_ = true;
   next_claim_ = absl::InfinitePast();
   next_refresh_ = absl::InfinitePast();
@@ -145,16 +147,22 @@ absl::Status StreamConsumer::Step(RedisConnection* conn, bool stopping,
                                   bool block, bool* progress) {
   absl::Status status;
   absl::Time now = absl::Now();
-  summary_.reset();
-  // The deferred acknowledgements go with the read when there is one and
-  // nothing else looks at the pending list before it.
+  // Entries read ahead during the last step come with the pending summary
+  // taken right after their read (ProcessWork).
+  const bool prefetched = prefetched_;
+  prefetched_ = false;
+  if (!prefetched) summary_.reset();
   const bool will_read =
       !stopping && static_cast<int>(work_.size()) < batch_size_;
-  if (!will_read || reload_own_ || (!stopping && now >= next_claim_) ||
-      now >= next_refresh_) {
+  const bool checks_pending =
+      reload_own_ || (!stopping && now >= next_claim_) || now >= next_refresh_;
+  // The deferred acknowledgements go with the read, or the next read ahead,
+  // when there is one and nothing else looks at the pending list before.
+  if (checks_pending || (!will_read && !prefetched)) {
     status = Flush(conn);
     if (!status.ok()) return status;
   }
+  if (checks_pending) summary_.reset();  // what we hold may change
   if (reload_own_) {
     status = LoadOwnPending(conn);
     if (!status.ok()) return status;
@@ -174,7 +182,7 @@ absl::Status StreamConsumer::Step(RedisConnection* conn, bool stopping,
     if (!status.ok()) return status;
   }
   if (work_.empty()) return absl::OkStatus();
-  return ProcessWork(conn, progress);
+  return ProcessWork(conn, stopping, progress);
 }
 
 int StreamConsumer::AddEntries(RedisReply* entries, bool fresh) {
@@ -417,7 +425,10 @@ absl::Status StreamConsumer::ReadNew(RedisConnection* conn, bool block) {
   if (replies->size() != 2) {
     return absl::InternalError("XREADGROUP: missing replies");
   }
-  if (!(*replies)[1].is_error()) summary_ = std::move((*replies)[1]);
+  if (!(*replies)[1].is_error()) {
+    summary_ = std::move((*replies)[1]);
+    ack_debt_ = 0;
+  }
   RedisReply* reply = &(*replies)[0];
   if (IsNoGroup(*reply)) return EnsureGroup(conn);
   if (reply->is_error()) return ReplyError("XREADGROUP", *reply);
@@ -495,6 +506,7 @@ absl::Status StreamConsumer::DeadLetter(RedisConnection* conn,
     if (!acked.ok()) return acked.status();
     if (acked->is_error()) return ReplyError("XACK (dead letters)", *acked);
   }
+  ack_debt_ += ack.size() - 3;
   for (const Rejection& letter : letters) {
     if (letter.entry->deliveries < 0) continue;
     // Only configured games become label values: a producer sending
@@ -520,12 +532,17 @@ absl::Status StreamConsumer::ForeignPending(
   // hold exactly those in hand, nothing foreign can precede them, and the
   // per-entry list (a row for each of our own entries) is not needed.
   if (!summary_.has_value()) {
-    auto summary = conn->Command({"XPENDING", stream_, group_});
+    // After the deferred acknowledgements, so that it counts what we hold.
+    auto summary = AfterDeferred(conn, {{"XPENDING", stream_, group_}});
     if (!summary.ok()) return summary.status();
-    if (summary->is_error()) return ReplyError("XPENDING (summary)", *summary);
-    summary_ = *std::move(summary);
+    RedisReply& reply = summary->front();
+    if (reply.is_error()) return ReplyError("XPENDING (summary)", reply);
+    summary_ = std::move(reply);
+    ack_debt_ = 0;
   }
-  if (OnlyConsumer(*summary_, consumer_, work_.size())) {
+  // Ours in the summary: what we hold, and what was acknowledged (or is
+  // still to be) since it was taken.
+  if (OnlyConsumer(*summary_, consumer_, work_.size() + ack_debt_)) {
     return absl::OkStatus();
   }
   auto reply =
@@ -641,7 +658,7 @@ std::optional<Rejection> StreamConsumer::ClassifyOne(
   return std::nullopt;
 }
 
-std::vector<Rejection> StreamConsumer::Classify() {
+std::vector<Rejection> StreamConsumer::Classify(bool spread) {
   std::vector<StreamEntry*> fresh;
   for (auto& [id, e] : work_) {
     if (e.event == nullptr) fresh.push_back(&e);
@@ -652,12 +669,16 @@ std::vector<Rejection> StreamConsumer::Classify() {
   // pass is spread over the cores.
   std::shared_ptr<google::protobuf::Arena> arena = NewEventArena();
   std::vector<std::optional<Rejection>> verdicts(fresh.size());
-  ParallelRanges(fresh.size(), kEntriesPerClassifyPart,
-                 [&](size_t begin, size_t end) {
-                   for (size_t i = begin; i < end; ++i) {
-                     verdicts[i] = ClassifyOne(fresh[i], arena);
-                   }
-                 });
+  auto classify = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      verdicts[i] = ClassifyOne(fresh[i], arena);
+    }
+  };
+  if (spread) {
+    ParallelRanges(fresh.size(), kEntriesPerClassifyPart, classify);
+  } else {
+    classify(0, fresh.size());
+  }
   std::vector<Rejection> letters;
   for (std::optional<Rejection>& v : verdicts) {
     if (v.has_value()) letters.push_back(*std::move(v));
@@ -665,10 +686,10 @@ std::vector<Rejection> StreamConsumer::Classify() {
   return letters;
 }
 
-absl::Status StreamConsumer::ProcessWork(RedisConnection* conn,
+absl::Status StreamConsumer::ProcessWork(RedisConnection* conn, bool stopping,
                                          bool* progress) {
   // 1. Everything that cannot be applied is dead-lettered now.
-  std::vector<Rejection> letters = Classify();
+  std::vector<Rejection> letters = Classify(/*spread=*/true);
   if (!letters.empty()) {
     absl::Status status = DeadLetter(conn, letters);
     if (!status.ok()) return status;
@@ -700,20 +721,68 @@ absl::Status StreamConsumer::ProcessWork(RedisConnection* conn,
     by_game[e.game_id].push_back(&e);
   }
 
-  // 3. Apply each game's ready entries in one transaction.
+  // 3. Apply each game's ready entries, reading ahead while Redis commits.
+  std::optional<Piggyback> read_ahead;
+  if (!stopping && static_cast<int>(work_.size()) >= batch_size_ / 2) {
+    read_ahead = ReadAhead();
+  }
   for (auto& [game_id, entries] : by_game) {
     const GameRuntime* game = catalog_->FindGame(game_id);
     if (game == nullptr) continue;  // validated above; cannot happen
-    status = ApplyGame(conn, *game, std::move(entries));
+    status = ApplyGame(conn, *game, std::move(entries),
+                       read_ahead.has_value() ? &*read_ahead : nullptr);
     if (!status.ok()) return status;
     *progress = true;
+  }
+  if (read_ahead.has_value() && !read_ahead->sent) {
+    // Its acknowledgements are still to go, before anything else of ours.
+    Commands acks(read_ahead->commands.begin(), read_ahead->commands.end() - 2);
+    deferred_.insert(deferred_.begin(), std::make_move_iterator(acks.begin()),
+                     std::make_move_iterator(acks.end()));
   }
   return absl::OkStatus();
 }
 
+Piggyback StreamConsumer::ReadAhead() {
+  Piggyback p;
+  p.commands = std::move(deferred_);
+  deferred_.clear();
+  const size_t acks = p.commands.size();
+  p.commands.push_back({"XREADGROUP", "GROUP", group_, consumer_, "COUNT",
+                        absl::StrCat(batch_size_), "STREAMS", stream_, ">"});
+  p.commands.push_back({"XPENDING", stream_, group_});
+  p.use = [this, acks](std::vector<RedisReply> replies) {
+    for (size_t i = 0; i < acks && i < replies.size(); ++i) {
+      if (replies[i].is_error()) {
+        Log(LogLevel::kWarning, "XACK after a commit failed",
+            {{"stream", stream_}, {"error", replies[i].str}});
+      }
+    }
+    if (replies.size() != acks + 2) return;
+    RedisReply& read = replies[acks];
+    RedisReply& summary = replies[acks + 1];
+    // An error (e.g. the group was deleted) leaves it to the next read.
+    if (read.is_error() || summary.is_error()) return;
+    if (IsArray(read) && !read.elements.empty()) {
+      RedisReply& stream = read.elements[0];
+      if (IsArray(stream) && stream.elements.size() >= 2) {
+        AddEntries(&stream.elements[1], /*fresh=*/true);
+      }
+    }
+    summary_ = std::move(summary);
+    ack_debt_ = 0;
+    prefetched_ = true;
+    // Decoded now, while Redis runs the commit (one thread: Redis has the
+    // other core). Dead letters are found again by the next pass.
+    (void)Classify(/*spread=*/false);
+  };
+  return p;
+}
+
 absl::Status StreamConsumer::ApplyGame(RedisConnection* conn,
                                        const GameRuntime& game,
-                                       std::vector<StreamEntry*> entries) {
+                                       std::vector<StreamEntry*> entries,
+                                       Piggyback* read_ahead) {
   const std::string& g = game.config.game_id();
   while (!entries.empty()) {
     std::vector<std::vector<StreamEntry*>> batches;
@@ -721,7 +790,7 @@ absl::Status StreamConsumer::ApplyGame(RedisConnection* conn,
       const size_t end = std::min(entries.size(), i + transaction_size_);
       batches.emplace_back(entries.begin() + i, entries.begin() + end);
     }
-    ChainResult chain = batch_->Apply(conn, game, batches);
+    ChainResult chain = batch_->Apply(conn, game, batches, read_ahead);
     size_t committed = 0;  // entries of `entries` done with
     for (size_t b = 0; b < chain.batches.size(); ++b) {
       GameBatchResult& result = chain.batches[b];
@@ -784,7 +853,10 @@ void StreamConsumer::Committed(const std::string& g, GameBatchResult* result) {
   if (!result->redelivered.empty()) {
     metrics_->already_applied->Increment({g}, result->redelivered.size());
   }
-  if (!result->ack.empty()) deferred_.push_back(std::move(result->ack));
+  if (!result->ack.empty()) {
+    ack_debt_ += result->ack.size() - 3;  // XACK key group ids...
+    deferred_.push_back(std::move(result->ack));
+  }
 }
 
 }  // namespace worker

@@ -119,9 +119,11 @@ class StreamConsumer {
   // Moves the event bytes out of `entries`.
   int AddEntries(RedisReply* entries, bool fresh);
   // Classifies, dead-letters and applies what it can.
-  absl::Status ProcessWork(RedisConnection* conn, bool* progress);
+  absl::Status ProcessWork(RedisConnection* conn, bool stopping,
+                           bool* progress);
   // Dead letters for entries that cannot be applied; erases nothing.
-  std::vector<Rejection> Classify();
+  // `spread`: over every core (ParallelRanges).
+  std::vector<Rejection> Classify(bool spread);
   // Decodes and checks one entry: its dead letter, or none (then its event
   // is set, on `arena`).
   std::optional<Rejection> ClassifyOne(
@@ -136,8 +138,15 @@ class StreamConsumer {
                               absl::flat_hash_map<std::string, StreamId>* out,
                               std::optional<StreamId>* bound);
   // Applies one game's ready entries, dead-lettering what GameBatch refuses.
+  // `read_ahead` (may be null) rides in its first commit pipeline.
   absl::Status ApplyGame(RedisConnection* conn, const GameRuntime& game,
-                         std::vector<StreamEntry*> entries);
+                         std::vector<StreamEntry*> entries,
+                         Piggyback* read_ahead);
+  // The next read, for the first commit pipeline of this step: the deferred
+  // acknowledgements, XREADGROUP (not blocking) and the pending summary;
+  // its replies become the next step's entries and summary, and the
+  // entries are decoded while Redis commits.
+  Piggyback ReadAhead();
   // Counts a committed batch and defers its acknowledgement.
   void Committed(const std::string& g, GameBatchResult* result);
 
@@ -158,9 +167,15 @@ class StreamConsumer {
   std::map<StreamId, StreamEntry> work_;
   // XACKs of committed batches, sent ahead of the next read (game_batch.h).
   Commands deferred_;
-  // The group's XPENDING summary taken right after this step's read; unset
-  // when there was no read or the pending list changed since.
+  // The group's XPENDING summary taken right after this step's read (or
+  // the last step's read ahead); unset when there was none or what we hold
+  // changed since in ways ack_debt_ does not count.
   std::optional<RedisReply> summary_;
+  // Entries of ours pending when summary_ was taken and acknowledged since
+  // (or deferred to be).
+  size_t ack_debt_ = 0;
+  // The entries in hand were read ahead by the last step (with summary_).
+  bool prefetched_ = false;
   // Delivery counts of the entries in hand before a Reset(), so that their
   // re-read after a reconnect is given back.
   std::map<StreamId, int64_t> carried_deliveries_;
