@@ -22,6 +22,15 @@
 // equal a sequential replay in stream order, whatever the number of workers
 // and crashes; and GameBatch's per-game cursor is exact.
 //
+// Reading ahead. While a step commits, the next read rides in its first
+// commit pipeline (ReadAhead: the deferred XACKs, XREADGROUP without BLOCK,
+// the XPENDING summary), and its entries are decoded while Redis runs the
+// next pipeline, so the next step starts with them in hand. The order
+// check above needs the summary to count exactly what we hold; ours in a
+// summary taken ahead also include the entries acknowledged since
+// (ack_debt_), and a summary is dropped whenever what we hold changes in
+// other ways (reload, claims, dead letters).
+//
 // Deliveries counted honestly. An entry is dead-lettered once delivered
 // more than worker.max_deliveries times, so only deliveries that may have
 // failed count: the first read, a claim from another consumer (it died or
