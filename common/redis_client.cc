@@ -3,6 +3,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -56,37 +57,55 @@ bool IsTransactionCommand(absl::string_view name) {
 
 }  // namespace
 
-RedisReply ConvertReply(const redisReply* r) {
-  RedisReply out;
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-      out.type = RedisReply::Type::kString;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = RedisReply::Type::kStatus;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      out.type = RedisReply::Type::kError;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.type = RedisReply::Type::kInteger;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = RedisReply::Type::kArray;
-      out.elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) {
-        out.elements.push_back(ConvertReply(r->element[i]));
-      }
-      break;
-    default:
-      out.type = RedisReply::Type::kNil;
+namespace {
+
+// hiredis's reader builds each reply through these, straight into
+// RedisReply: a reply is built once, not built by hiredis and then copied.
+// Elements go into their array's slot (arrays are sized when created), so
+// only a top-level reply is allocated on its own; hiredis frees only those.
+void* PlaceReply(const redisReadTask* task, RedisReply&& value) {
+  if (task->parent != nullptr) {
+    auto* array = static_cast<RedisReply*>(task->parent->obj);
+    RedisReply& slot = array->elements[task->idx];
+    slot = std::move(value);
+    return &slot;
   }
-  return out;
+  return new RedisReply(std::move(value));
 }
+
+void* CreateString(const redisReadTask* task, char* str, size_t len) {
+  RedisReply r;
+  r.type = task->type == REDIS_REPLY_ERROR    ? RedisReply::Type::kError
+           : task->type == REDIS_REPLY_STATUS ? RedisReply::Type::kStatus
+                                              : RedisReply::Type::kString;
+  r.str.assign(str, len);
+  return PlaceReply(task, std::move(r));
+}
+
+void* CreateArray(const redisReadTask* task, int elements) {
+  RedisReply r;
+  r.type = RedisReply::Type::kArray;
+  if (elements > 0) r.elements.resize(elements);
+  return PlaceReply(task, std::move(r));
+}
+
+void* CreateInteger(const redisReadTask* task, long long value) {  // NOLINT
+  RedisReply r;
+  r.type = RedisReply::Type::kInteger;
+  r.integer = value;
+  return PlaceReply(task, std::move(r));
+}
+
+void* CreateNil(const redisReadTask* task) {
+  return PlaceReply(task, RedisReply());
+}
+
+void FreeReply(void* reply) { delete static_cast<RedisReply*>(reply); }
+
+redisReplyObjectFunctions kReplyFunctions = {
+    CreateString, CreateArray, CreateInteger, CreateNil, FreeReply};
+
+}  // namespace
 
 std::string RedisReply::DebugString() const {
   switch (type) {
@@ -127,6 +146,7 @@ class RedisConnection::Node {
       return absl::UnavailableError(msg);
     }
     redisSetTimeout(ctx, tv);
+    ctx->reader->fn = &kReplyFunctions;  // replies built as RedisReply
     std::unique_ptr<Node> node(new Node(address, ctx));
     if (!target.password.empty()) {
       auto reply = node->Send({{"AUTH", target.password}});
@@ -174,9 +194,9 @@ class RedisConnection::Node {
         broken_ = true;
         return Broken();
       }
-      auto* reply = static_cast<redisReply*>(raw);
-      out.push_back(ConvertReply(reply));
-      freeReplyObject(reply);
+      // Built by kReplyFunctions.
+      std::unique_ptr<RedisReply> reply(static_cast<RedisReply*>(raw));
+      out.push_back(std::move(*reply));
     }
     return out;
   }

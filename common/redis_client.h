@@ -143,8 +143,6 @@ class RedisConnection {
   std::string sticky_;  // node the last command went to
 };
 
-// hiredis reply -> RedisReply (for code that reads replies itself).
-RedisReply ConvertReply(const redisReply* reply);
 
 }  // namespace statstracker
 
