@@ -1,6 +1,6 @@
 // Worker throughput, next to what redis-server itself can do on this machine.
 //
-//   bazel run -c opt //tools/bench_worker -- --events=100000
+//   bazel run -c opt //tools/bench_worker -- --events=400000
 //
 // For each scenario it starts a private redis-server, publishes --events
 // events (pipelined XADD), starts the real worker binary and measures from
@@ -40,7 +40,7 @@
 #include "tests/server_stack.h"
 #include "tests/worker_test_util.h"
 
-ABSL_FLAG(int, events, 100000, "Events published per scenario");
+ABSL_FLAG(int, events, 400000, "Events published per scenario");
 ABSL_FLAG(int, batch_size, 1024, "worker.batch_size");
 ABSL_FLAG(int, transaction_size, 256, "worker.transaction_size");
 ABSL_FLAG(int, pipeline, 32, "redis-benchmark -P");
