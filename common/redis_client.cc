@@ -102,8 +102,11 @@ void* CreateNil(const redisReadTask* task) {
 
 void FreeReply(void* reply) { delete static_cast<RedisReply*>(reply); }
 
-redisReplyObjectFunctions kReplyFunctions = {
-    CreateString, CreateArray, CreateInteger, CreateNil, FreeReply};
+redisReplyObjectFunctions* ReplyFunctions() {
+  static redisReplyObjectFunctions functions = {
+      CreateString, CreateArray, CreateInteger, CreateNil, FreeReply};
+  return &functions;
+}
 
 }  // namespace
 
@@ -146,7 +149,7 @@ class RedisConnection::Node {
       return absl::UnavailableError(msg);
     }
     redisSetTimeout(ctx, tv);
-    ctx->reader->fn = &kReplyFunctions;  // replies built as RedisReply
+    ctx->reader->fn = ReplyFunctions();  // replies built as RedisReply
     std::unique_ptr<Node> node(new Node(address, ctx));
     if (!target.password.empty()) {
       auto reply = node->Send({{"AUTH", target.password}});
@@ -194,7 +197,7 @@ class RedisConnection::Node {
         broken_ = true;
         return Broken();
       }
-      // Built by kReplyFunctions.
+      // Built by ReplyFunctions().
       std::unique_ptr<RedisReply> reply(static_cast<RedisReply*>(raw));
       out.push_back(std::move(*reply));
     }

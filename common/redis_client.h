@@ -143,7 +143,6 @@ class RedisConnection {
   std::string sticky_;  // node the last command went to
 };
 
-
 }  // namespace statstracker
 
 #endif  // STATSTRACKER_COMMON_REDIS_CLIENT_H_

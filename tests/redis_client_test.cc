@@ -100,6 +100,7 @@ TEST_F(RedisClientTest, NestedArraysWithNilsAndEmptyOnes) {
 
 TEST_F(RedisClientTest, LongPipelinesAndAbortedTransactions) {
   std::vector<std::vector<std::string>> commands;
+  commands.reserve(5001);
   for (int i = 0; i < 5000; ++i) {
     commands.push_back({"RPUSH", "list", absl::StrCat("v", i)});
   }

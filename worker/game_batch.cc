@@ -93,9 +93,9 @@ ChainResult GameBatch::Apply(
   std::optional<std::vector<RedisReply>> carried;
   auto use_carried = [&carried, piggyback] {
     if (!carried.has_value()) return;
-    std::vector<RedisReply> replies = *std::move(carried);
-    carried.reset();
-    piggyback->use(std::move(replies));
+    std::optional<std::vector<RedisReply>> replies =
+        std::exchange(carried, std::nullopt);
+    piggyback->use(*std::move(replies));
   };
   // Leaves no WATCH behind on the connection when an attempt gives up.
   auto give_up = [conn, &out, &use_carried](absl::Status status) {
@@ -123,8 +123,8 @@ ChainResult GameBatch::Apply(
       }
       Started cur;
       if (started.has_value()) {
-        cur = *std::move(started);
-        started.reset();
+        std::optional<Started> taken = std::exchange(started, std::nullopt);
+        cur = *std::move(taken);
       } else {
         cur.read = PlanAttempt(game, entries, dedup_, absl::Now());
         auto replies =

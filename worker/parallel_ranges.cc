@@ -48,7 +48,7 @@ class Pool {
     }
   }
 
-  size_t threads() const { return threads_; }
+  size_t ThreadCount() const { return threads_; }
 
   void Offer(const std::shared_ptr<Job>& job, size_t copies) {
     {
@@ -90,7 +90,7 @@ void ParallelRanges(size_t n, size_t min_per_part,
                     const std::function<void(size_t, size_t)>& fn) {
   Pool& pool = SharedPool();
   const size_t parts =
-      std::min(pool.threads() + 1, n / std::max<size_t>(1, min_per_part));
+      std::min(pool.ThreadCount() + 1, n / std::max<size_t>(1, min_per_part));
   if (parts <= 1) {
     if (n > 0) fn(0, n);
     return;

@@ -16,6 +16,7 @@ namespace {
 TEST(ParallelRanges, CoversEveryIndexOnceFromManyCallers) {
   constexpr size_t kItems = 10000;
   std::vector<std::thread> callers;
+  callers.reserve(4);
   std::atomic<int> failures{0};
   for (int c = 0; c < 4; ++c) {
     callers.emplace_back([&failures] {
