@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/redis_fixture.h"
 #include "tests/redis_server.h"
 
 namespace statstracker {
@@ -14,25 +15,13 @@ namespace {
 
 using Type = RedisReply::Type;
 
-class RedisClientTest : public ::testing::Test {
+class RedisClientTest : public RedisFixture {
  protected:
-  void SetUp() override {
-    auto redis = RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
-    auto conn = redis_->Connect();
-    ASSERT_TRUE(conn.ok()) << conn.status();
-    conn_ = *std::move(conn);
-  }
-
   RedisReply Run(const std::vector<std::string>& args) {
     auto reply = conn_->Command(args);
     EXPECT_TRUE(reply.ok()) << reply.status();
     return reply.ok() ? *reply : RedisReply();
   }
-
-  std::unique_ptr<RedisServer> redis_;
-  std::unique_ptr<RedisConnection> conn_;
 };
 
 TEST_F(RedisClientTest, ScalarsKeepTheirTypeAndBytes) {

@@ -16,6 +16,7 @@
 #include "statstracker/examples/racing/v1/racing.pb.h"
 #include "statstracker/v1/admin.grpc.pb.h"
 #include "statstracker/v1/events.pb.h"
+#include "tests/redis_fixture.h"
 #include "tests/redis_server.h"
 #include "tests/server_stack.h"
 #include "tests/tools_e2e_common.h"
@@ -106,16 +107,11 @@ std::string TimeText(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
 }
 
-class WorkerAdmissionTest : public ::testing::Test {
+class WorkerAdmissionTest : public RedisFixture {
  protected:
   void SetUp() override {
     ASSERT_TRUE(HaveBinary("worker/worker"));
-    auto redis = RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
-    auto conn = redis_->Connect();
-    ASSERT_TRUE(conn.ok()) << conn.status();
-    conn_ = *std::move(conn);
+    RedisFixture::SetUp();
   }
 
   std::string ConfigFile(bool racing_plugins) {
@@ -149,9 +145,6 @@ class WorkerAdmissionTest : public ::testing::Test {
         {"HGET", absl::StrCat("st:{racer}:stats:", player), "laps"});
     return laps.ok() ? laps->str : "?";
   }
-
-  std::unique_ptr<RedisServer> redis_;
-  std::unique_ptr<RedisConnection> conn_;
 };
 
 TEST_F(WorkerAdmissionTest, RefusedEventsAreDeadLetteredCompletely) {

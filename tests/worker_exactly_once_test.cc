@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/redis_fixture.h"
 #include "tests/redis_server.h"
 #include "tests/server_stack.h"
 #include "tests/worker_test_util.h"
@@ -20,16 +21,11 @@ namespace statstracker {
 namespace testing {
 namespace {
 
-class WorkerExactlyOnceTest : public ::testing::Test {
+class WorkerExactlyOnceTest : public RedisFixture {
  protected:
   void SetUp() override {
     ASSERT_TRUE(HaveBinary("worker/worker")) << "worker/worker not in runfiles";
-    auto redis = RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
-    auto conn = redis_->Connect();
-    ASSERT_TRUE(conn.ok()) << conn.status();
-    conn_ = *std::move(conn);
+    RedisFixture::SetUp();
   }
 
   // Publishes items[from, to) and feeds them to the expected state.
@@ -54,8 +50,6 @@ class WorkerExactlyOnceTest : public ::testing::Test {
     EXPECT_EQ(*pending, 0);
   }
 
-  std::unique_ptr<RedisServer> redis_;
-  std::unique_ptr<RedisConnection> conn_;
   ExpectedState expected_;
   std::map<std::string, std::string> bytes_;
 };

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
+#include "tests/redis_fixture.h"
 #include "tests/redis_server.h"
 #include "tests/server_stack.h"
 #include "tests/worker_test_util.h"
@@ -19,16 +20,11 @@ constexpr int kTransactionSize = 16;
 constexpr char kOverlapped[] =
     "statstracker_worker_overlapped_transactions_total";
 
-class WorkerOverlapTest : public ::testing::Test {
+class WorkerOverlapTest : public RedisFixture {
  protected:
   void SetUp() override {
     ASSERT_TRUE(HaveBinary("worker/worker")) << "worker/worker not in runfiles";
-    auto redis = RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
-    auto conn = redis_->Connect();
-    ASSERT_TRUE(conn.ok()) << conn.status();
-    conn_ = *std::move(conn);
+    RedisFixture::SetUp();
     auto config = WriteTempFile(
         "worker-overlap.textproto",
         WorkerTestConfig(absl::StrCat("transaction_size: ", kTransactionSize),
@@ -58,8 +54,6 @@ class WorkerOverlapTest : public ::testing::Test {
     return page.ok() ? *page : "";
   }
 
-  std::unique_ptr<RedisServer> redis_;
-  std::unique_ptr<RedisConnection> conn_;
   std::string config_;
   ExpectedState expected_;
 };

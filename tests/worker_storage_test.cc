@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "common/keys.h"
 #include "gtest/gtest.h"
+#include "tests/redis_fixture.h"
 #include "tests/redis_server.h"
 #include "tests/server_stack.h"
 #include "tests/worker_test_util.h"
@@ -100,16 +101,11 @@ v1::GameEvent Sequenced(const std::string& id, const std::string& player,
   return e;
 }
 
-class WorkerStorageTest : public ::testing::Test {
+class WorkerStorageTest : public RedisFixture {
  protected:
   void SetUp() override {
     ASSERT_TRUE(HaveBinary("worker/worker"));
-    auto redis = RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = *std::move(redis);
-    auto conn = redis_->Connect();
-    ASSERT_TRUE(conn.ok()) << conn.status();
-    conn_ = *std::move(conn);
+    RedisFixture::SetUp();
   }
 
   std::string Config(const std::string& worker_extra = "",
@@ -152,9 +148,6 @@ class WorkerStorageTest : public ::testing::Test {
     }
     return -1;
   }
-
-  std::unique_ptr<RedisServer> redis_;
-  std::unique_ptr<RedisConnection> conn_;
 };
 
 TEST_F(WorkerStorageTest, ProducerSequencesCountEachEventOnce) {
