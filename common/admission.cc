@@ -5,19 +5,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/periods.h"
+#include "common/proto_duration.h"
 
 namespace statstracker {
 namespace {
-
-absl::Duration FromProto(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
 
 // An explicit 0 turns a bound off; unset means `fallback`.
 absl::Duration Bound(bool set, const google::protobuf::Duration& d,
                      absl::Duration fallback) {
   if (!set) return fallback;
-  absl::Duration value = FromProto(d);
+  absl::Duration value = ProtoDuration(d);
   return value <= absl::ZeroDuration() ? absl::InfiniteDuration() : value;
 }
 
@@ -111,7 +108,7 @@ absl::Duration DefaultMaxAge(const v1::GameConfig& game) {
   absl::Duration age = kDefaultMaxAge;
   for (const v1::LeaderboardConfig& board : game.leaderboards()) {
     if (!board.has_period()) continue;
-    const absl::Duration retention = FromProto(board.period().retention());
+    const absl::Duration retention = ProtoDuration(board.period().retention());
     if (retention <= absl::ZeroDuration()) continue;  // kept forever
     age = std::max(age, LongestPeriod(board) + retention);
   }

@@ -23,6 +23,7 @@
 #include "common/history_point.h"
 #include "common/logging.h"
 #include "common/periods.h"
+#include "common/proto_duration.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
@@ -53,12 +54,8 @@ void SetDuration(Duration* d, int64_t seconds, int32_t nanos = 0) {
   d->set_nanos(nanos);
 }
 
-absl::Duration ToAbsl(const Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
 std::string DurationText(const Duration& d) {
-  return absl::FormatDuration(ToAbsl(d));
+  return absl::FormatDuration(ProtoDuration(d));
 }
 
 std::string DefaultConsumerName() {
@@ -123,7 +120,7 @@ absl::Status CheckAddress(absl::string_view field, const std::string& address,
 }
 
 absl::Status CheckPositive(absl::string_view field, const Duration& d) {
-  if (ToAbsl(d) <= absl::ZeroDuration()) {
+  if (ProtoDuration(d) <= absl::ZeroDuration()) {
     return Invalid(field, absl::StrCat("must be > 0, got ", DurationText(d),
                                        "; e.g. { seconds: 2 }"));
   }
@@ -131,7 +128,7 @@ absl::Status CheckPositive(absl::string_view field, const Duration& d) {
 }
 
 absl::Status CheckNonNegative(absl::string_view field, const Duration& d) {
-  if (ToAbsl(d) < absl::ZeroDuration()) {
+  if (ProtoDuration(d) < absl::ZeroDuration()) {
     return Invalid(field, absl::StrCat("must be >= 0, got ", DurationText(d)));
   }
   return absl::OkStatus();
@@ -465,8 +462,8 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
         absl::StrCat("must be >= 0, got ", DurationText(worker.stop_grace()),
                      "; e.g. { seconds: 5 }"));
   }
-  if (ToAbsl(worker.reconnect_backoff_initial()) >
-      ToAbsl(worker.reconnect_backoff_max())) {
+  if (ProtoDuration(worker.reconnect_backoff_initial()) >
+      ProtoDuration(worker.reconnect_backoff_max())) {
     return Invalid(
         "worker.reconnect_backoff_initial",
         absl::StrCat("must be at most worker.reconnect_backoff_max (",

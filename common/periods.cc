@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "common/proto_duration.h"
 
 namespace statstracker {
 namespace {
@@ -434,9 +435,7 @@ std::optional<absl::Time> PeriodExpiry(const v1::LeaderboardConfig& board,
       board.period().kind_case() == PeriodConfig::KIND_NOT_SET) {
     return std::nullopt;
   }
-  const auto& r = board.period().retention();
-  absl::Duration retention =
-      absl::Seconds(r.seconds()) + absl::Nanoseconds(r.nanos());
+  absl::Duration retention = ProtoDuration(board.period().retention());
   if (retention <= absl::ZeroDuration()) return std::nullopt;
   return period.end + retention;
 }

@@ -18,6 +18,7 @@
 #include "common/game_catalog.h"
 #include "common/layout_version.h"
 #include "common/logging.h"
+#include "common/proto_duration.h"
 #include "common/redis_client.h"
 #include "common/redis_config.h"
 #include "server/gateway/gateway.h"  // REST gateway (gateway helper)
@@ -56,14 +57,11 @@ void ApplyHttpLimits(const v1::HttpLimits& limits,
   if (limits.max_connections_per_client() > 0) {
     http->max_connections_per_client = limits.max_connections_per_client();
   }
-  auto duration = [](const google::protobuf::Duration& d) {
-    return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-  };
-  if (duration(limits.header_timeout()) > absl::ZeroDuration()) {
-    http->header_timeout = duration(limits.header_timeout());
+  if (ProtoDuration(limits.header_timeout()) > absl::ZeroDuration()) {
+    http->header_timeout = ProtoDuration(limits.header_timeout());
   }
-  if (duration(limits.idle_timeout()) > absl::ZeroDuration()) {
-    http->idle_timeout = duration(limits.idle_timeout());
+  if (ProtoDuration(limits.idle_timeout()) > absl::ZeroDuration()) {
+    http->idle_timeout = ProtoDuration(limits.idle_timeout());
   }
   if (limits.threads() > 0) http->threads = static_cast<int>(limits.threads());
 }

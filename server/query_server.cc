@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/keys.h"
 #include "common/logging.h"
+#include "common/proto_duration.h"
 #include "common/redis_config.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -52,10 +53,6 @@ std::string HostOf(absl::string_view address) {
   size_t colon = address.rfind(':');
   return std::string(
       colon == absl::string_view::npos ? address : address.substr(0, colon));
-}
-
-absl::Duration ToDuration(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
 }
 
 const google::protobuf::ServiceDescriptor* ServiceNamed(
@@ -280,7 +277,7 @@ void QueryServer::StartAnswerCache() {
   const v1::AnswerCacheConfig& config = config_.server().answer_cache();
   AnswerCache::Options options;
   options.max_bytes = config.max_bytes();
-  options.max_age = ToDuration(config.max_age());
+  options.max_age = ProtoDuration(config.max_age());
   // Off until the change subscription is confirmed: until then a commit
   // could not be heard.
   cache_ = std::make_unique<AnswerCache>(options, /*start_enabled=*/false,
@@ -300,7 +297,7 @@ void QueryServer::StartAnswerCache() {
   };
   change_feed_ = std::make_unique<ChangeFeed>(
       RedisTargetFromConfig(config_.redis()), std::move(callbacks),
-      ToDuration(config.ping_interval()));
+      ProtoDuration(config.ping_interval()));
   change_feed_->Start();
 }
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/proto_duration.h"
 #include "server/board_reads.h"
 #include "server/checked_service.h"
 #include "server/delay_queue.h"
@@ -15,9 +16,7 @@ namespace server {
 namespace {
 
 absl::Duration WatchInterval(const v1::StatsTrackerConfig& config) {
-  const auto& d = config.server().watch_min_interval();
-  absl::Duration interval =
-      absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+  absl::Duration interval = ProtoDuration(config.server().watch_min_interval());
   return interval > absl::ZeroDuration() ? interval : absl::Milliseconds(500);
 }
 

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "common/keys.h"
 #include "common/logging.h"
+#include "common/proto_duration.h"
 #include "worker/batch_overlap.h"
 #include "worker/batch_stages.h"
 #include "worker/board_store.h"
@@ -19,10 +20,6 @@ namespace worker {
 namespace {
 
 constexpr int kMaxConflictRetries = 200;
-
-absl::Duration FromProto(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
 
 // A batch's transaction as far as it got before its turn: planned, its
 // WATCH and reads sent (in the pipeline of the commit before it) and their
@@ -78,10 +75,10 @@ GameBatch::GameBatch(const v1::StatsTrackerConfig& config,
                      WorkerMetrics* metrics)
     : config_(config),
       metrics_(metrics),
-      dedup_(FromProto(config.worker().dedup_window())),
-      producer_expiry_(FromProto(config.worker().producer_expiry())),
+      dedup_(ProtoDuration(config.worker().dedup_window())),
+      producer_expiry_(ProtoDuration(config.worker().producer_expiry())),
       min_replicas_(config.redis().min_replicas_acked()),
-      replica_timeout_(FromProto(config.redis().replica_ack_timeout())) {}
+      replica_timeout_(ProtoDuration(config.redis().replica_ack_timeout())) {}
 
 ChainResult GameBatch::Apply(
     RedisConnection* conn, const GameRuntime& game,

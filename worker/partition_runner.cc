@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "common/layout_version.h"
 #include "common/logging.h"
+#include "common/proto_duration.h"
 #include "common/redis_config.h"
 #include "common/stream_partitions.h"
 #include "worker/board_store.h"
@@ -14,27 +15,19 @@
 
 namespace statstracker {
 namespace worker {
-namespace {
-
-absl::Duration FromProto(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
-}  // namespace
-
 PartitionRunner::PartitionRunner(const v1::StatsTrackerConfig& config,
                                  int partition, const GameCatalog* catalog,
                                  const GameBatch* batch, WorkerMetrics* metrics)
     : config_(config),
       metrics_(metrics),
-      block_(FromProto(config.worker().block())),
-      min_backoff_(FromProto(config.worker().reconnect_backoff_initial())),
-      max_backoff_(FromProto(config.worker().reconnect_backoff_max())),
-      stop_grace_(FromProto(config.worker().stop_grace())),
+      block_(ProtoDuration(config.worker().block())),
+      min_backoff_(ProtoDuration(config.worker().reconnect_backoff_initial())),
+      max_backoff_(ProtoDuration(config.worker().reconnect_backoff_max())),
+      stop_grace_(ProtoDuration(config.worker().stop_grace())),
       consumer_(config, PartitionStreamKey(config.stream(), partition),
                 PartitionDeadLetterKey(config.stream(), partition), catalog,
                 batch, metrics),
-      trimmer_(FromProto(config.worker().trim_interval()),
+      trimmer_(ProtoDuration(config.worker().trim_interval()),
                config.stream().max_length(), metrics) {}
 
 absl::Status PartitionRunner::Connect() {

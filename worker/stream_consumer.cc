@@ -13,6 +13,7 @@
 #include "common/admission.h"
 #include "common/event_validation.h"
 #include "common/logging.h"
+#include "common/proto_duration.h"
 #include "common/redis_slots.h"
 #include "worker/parallel_ranges.h"
 
@@ -26,10 +27,6 @@ constexpr size_t kEntriesPerClassifyPart = 64;
 
 std::string Ms(absl::Duration d) {
   return absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(d)));
-}
-
-absl::Duration FromProto(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
 }
 
 std::string TimeText(absl::Time t) {
@@ -107,8 +104,8 @@ StreamConsumer::StreamConsumer(const v1::StatsTrackerConfig& config,
   if (batch_size_ <= 0) batch_size_ = 1024;
   transaction_size_ =
       std::max<uint32_t>(1, config_.worker().transaction_size());
-  block_ = FromProto(config_.worker().block());
-  claim_idle_ = FromProto(config_.worker().claim_idle());
+  block_ = ProtoDuration(config_.worker().block());
+  claim_idle_ = ProtoDuration(config_.worker().claim_idle());
   if (claim_idle_ <= absl::ZeroDuration()) claim_idle_ = absl::Seconds(60);
   max_deliveries_ = config_.worker().max_deliveries();
   if (max_deliveries_ <= 0) max_deliveries_ = 5;

@@ -15,6 +15,7 @@
 #include "common/keys.h"
 #include "common/layout_version.h"
 #include "common/player_buckets.h"
+#include "common/proto_duration.h"
 #include "worker/dedup.h"
 #include "worker/state_codec.h"
 
@@ -29,10 +30,6 @@ constexpr uint64_t kLegacyNoSecondary = ~0ULL;
 // A consumer that touched the stream this recently counts as a running
 // worker (they block on XREADGROUP for worker.block, 2 s by default).
 constexpr int64_t kActiveConsumerMs = 10000;
-
-absl::Duration FromProto(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
 
 absl::Status Failed(absl::string_view what, const RedisReply& reply) {
   return absl::InternalError(
@@ -450,7 +447,7 @@ absl::StatusOr<MigrationReport> MigrateToCurrentLayout(
   auto marked = conn->Command({"SET", keys::LayoutVersion(), kLayoutMigrating});
   if (!marked.ok()) return marked.status();
 
-  const absl::Duration window = FromProto(config.worker().dedup_window());
+  const absl::Duration window = ProtoDuration(config.worker().dedup_window());
   const worker::DedupBuckets dedup(window);
   for (const std::string& game_id : catalog.GameIds()) {
     const GameRuntime& game = *catalog.FindGame(game_id);
