@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -557,36 +558,38 @@ absl::StatusOr<std::vector<RedisReply>> RedisConnection::ClusterPipeline(
     last_node = key;
     for (size_t k = u.begin; k < u.end; ++k) by_node[key].push_back(k);
   }
+  // A node sent commands whose replies were not all read is out of step
+  // with them: when any node fails, every such connection is dropped (and
+  // the failed node's slot map reloaded), never reused.
+  std::set<std::string> unread;
+  auto fail = [this, &unread](const std::string& key, absl::Status status) {
+    for (const std::string& other : unread) {
+      if (other != key) nodes_.erase(other);
+    }
+    NodeFailed(key);
+    broken_ = false;
+    return status;
+  };
   for (auto& [key, indexes] : by_node) {
     std::vector<std::vector<std::string>> batch;
     batch.reserve(indexes.size());
     for (size_t k : indexes) batch.push_back(commands[k]);
+    unread.insert(key);
     absl::Status appended = targets[key]->Append(batch);
-    if (!appended.ok()) {
-      NodeFailed(key);
-      broken_ = false;
-      return appended;
-    }
+    if (!appended.ok()) return fail(key, appended);
   }
   if (while_waiting) {
     for (auto& [key, indexes] : by_node) {
       absl::Status flushed = targets[key]->Flush();
-      if (!flushed.ok()) {
-        NodeFailed(key);
-        broken_ = false;
-        return flushed;
-      }
+      if (!flushed.ok()) return fail(key, flushed);
     }
     while_waiting();
   }
   std::vector<RedisReply> out(commands.size());
   for (auto& [key, indexes] : by_node) {
     auto replies = targets[key]->Receive(indexes.size());
-    if (!replies.ok()) {
-      NodeFailed(key);
-      broken_ = false;
-      return replies.status();
-    }
+    if (!replies.ok()) return fail(key, replies.status());
+    unread.erase(key);
     for (size_t i = 0; i < indexes.size(); ++i) {
       out[indexes[i]] = std::move((*replies)[i]);
     }
