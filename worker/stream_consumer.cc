@@ -394,16 +394,28 @@ absl::StatusOr<std::vector<RedisReply>> StreamConsumer::AfterDeferred(
   }
   auto replies = conn->Pipeline(commands);
   if (!replies.ok()) return replies.status();
+  LogFailedAcks(*replies, acks);
+  replies->erase(replies->begin(), replies->begin() + acks);
+  return replies;
+}
+
+void StreamConsumer::LogFailedAcks(const std::vector<RedisReply>& replies,
+                                   size_t acks) const {
   for (size_t i = 0; i < acks; ++i) {
     // Left pending; the entries come back and their game's cursor marks
     // them applied.
-    if ((*replies)[i].is_error()) {
+    if (replies[i].is_error()) {
       Log(LogLevel::kWarning, "XACK after a commit failed",
-          {{"stream", stream_}, {"error", (*replies)[i].str}});
+          {{"stream", stream_}, {"error", replies[i].str}});
     }
   }
-  replies->erase(replies->begin(), replies->begin() + acks);
-  return replies;
+}
+
+void StreamConsumer::AddReadEntries(RedisReply* read) {
+  RedisReply& stream = read->elements[0];
+  if (IsArray(stream) && stream.elements.size() >= 2) {
+    AddEntries(&stream.elements[1], /*fresh=*/true);
+  }
 }
 
 absl::Status StreamConsumer::ReadNew(RedisConnection* conn, bool block) {
@@ -430,10 +442,7 @@ absl::Status StreamConsumer::ReadNew(RedisConnection* conn, bool block) {
   if (IsNoGroup(*reply)) return EnsureGroup(conn);
   if (reply->is_error()) return ReplyError("XREADGROUP", *reply);
   if (!IsArray(*reply) || reply->elements.empty()) return absl::OkStatus();
-  RedisReply& stream = reply->elements[0];
-  if (IsArray(stream) && stream.elements.size() >= 2) {
-    AddEntries(&stream.elements[1], /*fresh=*/true);
-  }
+  AddReadEntries(reply);
   return absl::OkStatus();
 }
 
@@ -749,23 +758,13 @@ Piggyback StreamConsumer::ReadAhead() {
                         absl::StrCat(batch_size_), "STREAMS", stream_, ">"});
   p.commands.push_back({"XPENDING", stream_, group_});
   p.use = [this, acks](std::vector<RedisReply> replies) {
-    for (size_t i = 0; i < acks && i < replies.size(); ++i) {
-      if (replies[i].is_error()) {
-        Log(LogLevel::kWarning, "XACK after a commit failed",
-            {{"stream", stream_}, {"error", replies[i].str}});
-      }
-    }
+    LogFailedAcks(replies, std::min(acks, replies.size()));
     if (replies.size() != acks + 2) return;
     RedisReply& read = replies[acks];
     RedisReply& summary = replies[acks + 1];
     // An error (e.g. the group was deleted) leaves it to the next read.
     if (read.is_error() || summary.is_error()) return;
-    if (IsArray(read) && !read.elements.empty()) {
-      RedisReply& stream = read.elements[0];
-      if (IsArray(stream) && stream.elements.size() >= 2) {
-        AddEntries(&stream.elements[1], /*fresh=*/true);
-      }
-    }
+    if (IsArray(read) && !read.elements.empty()) AddReadEntries(&read);
     summary_ = std::move(summary);
     ack_debt_ = 0;
     prefetched_ = true;

@@ -127,6 +127,10 @@ class StreamConsumer {
   // (`fresh`: read new, so delivered once); returns how many were already.
   // Moves the event bytes out of `entries`.
   int AddEntries(RedisReply* entries, bool fresh);
+  // Adds the entries of a non-empty XREADGROUP ">" reply (one stream).
+  void AddReadEntries(RedisReply* read);
+  // Logs the error replies among the first `acks` (deferred XACKs).
+  void LogFailedAcks(const std::vector<RedisReply>& replies, size_t acks) const;
   // Classifies, dead-letters and applies what it can.
   absl::Status ProcessWork(RedisConnection* conn, bool stopping,
                            bool* progress);
