@@ -66,7 +66,7 @@ const google::protobuf::ServiceDescriptor* ServiceNamed(
 // handler of the service class. One line per RPC.
 absl::StatusOr<std::vector<std::unique_ptr<CheckedService>>> CheckedServices(
     LeaderboardServiceImpl* boards, PlayerStatsServiceImpl* stats,
-    AdminServiceImpl* admin, const ServiceEnv* env) {
+    AdminServiceImpl* admin, const ServiceEnv* env, RpcMetrics* metrics) {
   // The API key is checked before a request is decoded: an anonymous client
   // learns nothing about its request on the admin surface.
   CheckedService::Admission queries = [env](const CallInfo& call) {
@@ -77,6 +77,9 @@ absl::StatusOr<std::vector<std::unique_ptr<CheckedService>>> CheckedServices(
   CheckedService::Admission admins = [env](const CallInfo& call) {
     return env->auth->CheckHeader(call.authorization);
   };
+  CheckedService::Recorder record =
+      [metrics](absl::string_view method, grpc::StatusCode code,
+                double seconds) { metrics->Record(method, code, seconds); };
   // Binds a handler method of a service object.
   auto bind = [](auto* service, auto method) {
     return [service, method](const CallInfo& call, const auto& request,
@@ -86,7 +89,7 @@ absl::StatusOr<std::vector<std::unique_ptr<CheckedService>>> CheckedServices(
   };
   using L = LeaderboardServiceImpl;
   auto b = std::make_unique<CheckedService>(
-      ServiceNamed("statstracker.v1.LeaderboardService"), queries);
+      ServiceNamed("statstracker.v1.LeaderboardService"), queries, record);
   b->AddUnary<v1::ListLeaderboardsRequest>("ListLeaderboards",
                                            bind(boards, &L::ListLeaderboards));
   b->AddUnary<v1::ListEntriesRequest>("ListEntries",
@@ -110,7 +113,7 @@ absl::StatusOr<std::vector<std::unique_ptr<CheckedService>>> CheckedServices(
 
   using S = PlayerStatsServiceImpl;
   auto s = std::make_unique<CheckedService>(
-      ServiceNamed("statstracker.v1.PlayerStatsService"), queries);
+      ServiceNamed("statstracker.v1.PlayerStatsService"), queries, record);
   s->AddUnary<v1::GetPlayerStatsRequest>("GetPlayerStats",
                                          bind(stats, &S::GetPlayerStats));
   s->AddUnary<v1::BatchGetPlayerStatsRequest>(
@@ -118,7 +121,7 @@ absl::StatusOr<std::vector<std::unique_ptr<CheckedService>>> CheckedServices(
 
   using A = AdminServiceImpl;
   auto a = std::make_unique<CheckedService>(
-      ServiceNamed("statstracker.v1.AdminService"), admins);
+      ServiceNamed("statstracker.v1.AdminService"), admins, record);
   a->AddUnary<v1::PublishEventsRequest>("PublishEvents",
                                         bind(admin, &A::PublishEvents));
   a->AddUnary<v1::ResetLeaderboardRequest>("ResetLeaderboard",
@@ -198,12 +201,14 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(sc.grpc_address(), *creds, &port);
-  auto checked = CheckedServices(s->leaderboards_.get(), s->stats_.get(),
-                                 s->admin_.get(), &s->env_);
+  auto checked =
+      CheckedServices(s->leaderboards_.get(), s->stats_.get(), s->admin_.get(),
+                      &s->env_, s->rpc_metrics_.get());
   if (!checked.ok()) return checked.status();
   s->checked_services_ = *std::move(checked);
   for (const auto& service : s->checked_services_) {
     builder.RegisterService(service.get());
+    s->rpc_metrics_->RecordedByHandlers(service->unary_paths());
   }
   builder.RegisterService(s->reflection_v1_.get());
   std::vector<

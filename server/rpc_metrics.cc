@@ -46,14 +46,22 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
 
 class Factory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit Factory(RpcMetrics* metrics) : metrics_(metrics) {}
+  Factory(RpcMetrics* metrics,
+          const std::set<std::string, std::less<>>* recorded_by_handlers)
+      : metrics_(metrics), recorded_by_handlers_(recorded_by_handlers) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new MetricsInterceptor(metrics_, info->method());
+    const char* method = info->method();
+    // No interceptor at all on these calls (nullptr: gRPC then runs none).
+    if (method != nullptr && recorded_by_handlers_->count(method) > 0) {
+      return nullptr;
+    }
+    return new MetricsInterceptor(metrics_, method);
   }
 
  private:
   RpcMetrics* metrics_;
+  const std::set<std::string, std::less<>>* recorded_by_handlers_;
 };
 
 }  // namespace
@@ -112,7 +120,11 @@ RpcMetrics::RpcMetrics(MetricsRegistry* registry)
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 RpcMetrics::InterceptorFactory() {
-  return std::make_unique<Factory>(this);
+  return std::make_unique<Factory>(this, &recorded_by_handlers_);
+}
+
+void RpcMetrics::RecordedByHandlers(const std::vector<std::string>& paths) {
+  recorded_by_handlers_.insert(paths.begin(), paths.end());
 }
 
 void RpcMetrics::Record(absl::string_view method, grpc::StatusCode code,

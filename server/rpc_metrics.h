@@ -2,7 +2,9 @@
 #define STATSTRACKER_SERVER_RPC_METRICS_H_
 
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "common/metrics.h"
@@ -12,14 +14,17 @@
 namespace statstracker {
 namespace server {
 
-// RPC counts and latencies by method and status code, recorded by a server
-// interceptor, so every service (reflection and health included, and calls
-// arriving through the gateway's in-process channel) is covered without
-// touching handlers:
+// RPC counts and latencies by method and status code:
 //   statstracker_server_rpcs_total{method, code}
 //   statstracker_server_rpc_duration_seconds{method, code}   (histogram)
 // method is "package.Service/Method", code the canonical name, e.g.
 // "NOT_FOUND". A stream's duration is its whole life.
+//
+// Who records: the checked unary methods call Record themselves when they
+// finish (server/checked_service.h: an interceptor costs every call an extra
+// completion per batch), the gateway records the unary calls it makes
+// directly, and a server interceptor records every other call (streams,
+// reflection, health, calls through the in-process channel).
 class RpcMetrics {
  public:
   explicit RpcMetrics(MetricsRegistry* registry);
@@ -28,9 +33,14 @@ class RpcMetrics {
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
   InterceptorFactory();
 
+  // Methods (gRPC paths, "/package.Service/Method") that record their own
+  // calls: the interceptor leaves them alone. Call before the server starts.
+  void RecordedByHandlers(const std::vector<std::string>& paths);
+
   void Record(absl::string_view method, grpc::StatusCode code, double seconds);
 
  private:
+  std::set<std::string, std::less<>> recorded_by_handlers_;
   CounterFamily* calls_;
   HistogramFamily* latency_;
 };

@@ -582,6 +582,10 @@ TEST_F(ServerQueriesTest, HealthAndMetrics) {
                                   "ListEntries\",code=\"OK\"} 1"));
   EXPECT_THAT(*metrics, HasSubstr("method=\"statstracker.v1.LeaderboardService/"
                                   "GetPlayerRank\",code=\"NOT_FOUND\"} 1"));
+  // The checked methods record themselves; the interceptor records the rest
+  // (here the three health checks). Each call exactly once.
+  EXPECT_THAT(*metrics, HasSubstr("method=\"grpc.health.v1.Health/Check\","
+                                  "code=\"OK\"} 3"));
   EXPECT_THAT(*metrics,
               HasSubstr("statstracker_server_rpc_duration_seconds_bucket"));
   EXPECT_THAT(*metrics, HasSubstr("statstracker_server_redis_up 1"));
