@@ -207,6 +207,40 @@ TEST_F(HostileHttpTest, MalformedRequestsGetOneJsonAnswerAndAreClosed) {
   ExpectAlive();
 }
 
+// A keep-alive connection in use lives past its idle timeout (each request
+// moves the deadline later; the front keeps one lazy timer wait per
+// connection, which must wait again rather than fire), and once idle it is
+// closed quietly, not before the timeout.
+TEST_F(HostileHttpTest, KeepAliveLivesWhileUsedAndClosesWhenIdle) {
+  Start("idle_timeout { seconds: 1 }");
+  auto c = RawConnection::Connect(port_);
+  ASSERT_TRUE(c.ok()) << c.status();
+  const std::string keep_alive =
+      "GET /v1/games/arcade/leaderboards HTTP/1.1\r\nHost: t\r\n\r\n";
+  for (int i = 0; i < 12; ++i) {  // 3 s of requests, 250 ms apart
+    ASSERT_TRUE(c->Send(keep_alive).ok());
+    std::string raw = c->ReadSome(absl::Milliseconds(250));
+    ASSERT_FALSE(c->closed()) << "closed after " << i << " requests";
+    EXPECT_EQ(Parse(raw).status, 200) << raw.substr(0, 200);
+  }
+  // One more, read as soon as it is answered: the idle time starts there.
+  ASSERT_TRUE(c->Send(keep_alive).ok());
+  std::string last;
+  const absl::Time sent = absl::Now();
+  while (Parse(last).status == 0 && absl::Now() - sent < absl::Seconds(5)) {
+    last += c->ReadSome(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(Parse(last).status, 200) << last.substr(0, 200);
+  const absl::Time idle_since = absl::Now();
+  std::string raw = c->ReadUntilClosed(absl::Seconds(10));
+  const absl::Duration idle = absl::Now() - idle_since;
+  EXPECT_TRUE(c->closed());
+  EXPECT_EQ(raw, "");  // an idle connection ends without an answer
+  EXPECT_GE(idle, absl::Milliseconds(900));
+  EXPECT_LE(idle, absl::Seconds(5));
+  ExpectAlive();
+}
+
 // One client holds many half-sent requests (more than its per-client limit
 // of 16) from 127.0.0.2 while another keeps getting answers; the excess is
 // refused with 429 at once, the held ones end with 408 at the header

@@ -144,6 +144,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close();
 
   net::any_io_executor Executor() { return socket_.get_executor(); }
+  // True on a thread running this connection's strand.
+  bool OnStrand() {
+    const auto* strand =
+        socket_.get_executor()
+            .target<net::strand<net::io_context::executor_type>>();
+    return strand != nullptr && strand->running_in_this_thread();
+  }
 
   // Ends the self-reference a pending exchange keeps (front shutdown).
   void Release() { self_.reset(); }
@@ -164,15 +171,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void WriteWhole(const std::shared_ptr<http::response<http::string_body>>& res,
                   bool last);
   void Pump();
+  // The phase's deadline is `d` from now; ClearDeadline ends it.
   void ArmDeadline(absl::Duration d, Phase phase);
+  void ClearDeadline() { deadline_active_ = false; }
+  void WaitUntil(std::chrono::steady_clock::time_point at);
   void OnDeadline(Phase phase);
   void LingerAndClose();
   void ClientGone();
   bool Current(uint64_t id) const { return handling_ && id == exchange_id_; }
 
   tcp::socket socket_;
+  // Deadlines are kept lazily: one timer wait per connection, re-armed only
+  // when a new deadline is earlier than the time it waits for; a wait that
+  // ends before the current deadline waits again for it. A request arms a
+  // deadline three times (read, write, next read); arming and cancelling
+  // the timer each time took a lock on the reactor's timer queue and woke a
+  // cancelled handler.
   net::steady_timer deadline_;
-  uint64_t deadline_generation_ = 0;
+  std::chrono::steady_clock::time_point deadline_at_;
+  Phase deadline_phase_ = Phase::kRequest;
+  bool deadline_active_ = false;
+  bool waiting_ = false;  // a timer wait is pending, until wait_until_
+  std::chrono::steady_clock::time_point wait_until_;
+  uint64_t wait_generation_ = 0;  // tells a superseded wait from the current
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Shared> shared_;
@@ -215,9 +236,9 @@ class Exchange : public HttpExchange {
         id_(id) {}
 
   void Respond(HttpResponse response) override {
-    Post([id = id_, r = std::move(response)](Connection* c) mutable {
-      c->Respond(id, std::move(r));
-    });
+    Post([id = id_, r = std::move(response)](
+             Connection* c) mutable { c->Respond(id, std::move(r)); },
+         /*inline_on_strand=*/true);
   }
   void StartStream(int status, std::string content_type,
                    HttpHeaders headers) override {
@@ -251,15 +272,28 @@ class Exchange : public HttpExchange {
  private:
   // Runs `fn` on the connection's strand; false if the connection or the
   // front is gone. The lock keeps the front from stopping meanwhile, and
-  // the connection reference is dropped inside it.
+  // the connection reference is dropped inside it. With `inline_on_strand`,
+  // a call made on the strand itself (an answer given while the handler is
+  // called, e.g. from the answer cache) runs `fn` at once instead of
+  // queueing it; only for work that calls back into no user code.
   template <typename Fn>
-  bool Post(Fn fn) {
-    std::lock_guard<std::mutex> lock(shared_->stop_mu);
-    if (shared_->stopped) return false;
-    std::shared_ptr<Connection> c = connection_.lock();
-    if (c == nullptr) return false;
-    net::post(c->Executor(),
-              [c, fn = std::move(fn)]() mutable { fn(c.get()); });
+  bool Post(Fn fn, bool inline_on_strand = false) {
+    std::shared_ptr<Connection> c;
+    {
+      std::lock_guard<std::mutex> lock(shared_->stop_mu);
+      if (shared_->stopped) return false;
+      c = connection_.lock();
+      if (c == nullptr) return false;
+      if (!inline_on_strand || !c->OnStrand()) {
+        net::post(c->Executor(),
+                  [c, fn = std::move(fn)]() mutable { fn(c.get()); });
+        c.reset();  // dropped inside the lock, as said above
+        return true;
+      }
+    }
+    // On the strand: an I/O thread, which the front joins before it
+    // finishes stopping, so the lock is not needed to keep it running.
+    fn(c.get());
     return true;
   }
 
@@ -269,13 +303,28 @@ class Exchange : public HttpExchange {
 };
 
 void Connection::ArmDeadline(absl::Duration d, Phase phase) {
-  const uint64_t generation = ++deadline_generation_;
-  deadline_.expires_after(ToChrono(d));
-  deadline_.async_wait(
-      [self = shared_from_this(), generation, phase](error_code ec) {
-        if (ec || generation != self->deadline_generation_) return;
-        self->OnDeadline(phase);
-      });
+  deadline_at_ = std::chrono::steady_clock::now() + ToChrono(d);
+  deadline_phase_ = phase;
+  deadline_active_ = true;
+  if (!waiting_ || deadline_at_ < wait_until_) WaitUntil(deadline_at_);
+}
+
+void Connection::WaitUntil(std::chrono::steady_clock::time_point at) {
+  const uint64_t generation = ++wait_generation_;
+  waiting_ = true;
+  wait_until_ = at;
+  deadline_.expires_at(at);  // ends an earlier wait, as operation_aborted
+  deadline_.async_wait([self = shared_from_this(), generation](error_code ec) {
+    if (generation != self->wait_generation_) return;  // superseded
+    self->waiting_ = false;
+    if (ec || self->closed_ || !self->deadline_active_) return;
+    if (std::chrono::steady_clock::now() < self->deadline_at_) {
+      self->WaitUntil(self->deadline_at_);  // moved later meanwhile
+      return;
+    }
+    self->deadline_active_ = false;
+    self->OnDeadline(self->deadline_phase_);
+  });
 }
 
 void Connection::OnDeadline(Phase phase) {
@@ -329,8 +378,7 @@ void Connection::OnHeader(error_code ec) {
     return;
   }
   if (parser_->is_done()) {
-    ++deadline_generation_;
-    deadline_.cancel();
+    ClearDeadline();
     Dispatch();
     return;
   }
@@ -368,8 +416,7 @@ void Connection::OnBody(error_code ec) {
     ReadError(ec);
     return;
   }
-  ++deadline_generation_;
-  deadline_.cancel();
+  ClearDeadline();
   Dispatch();
 }
 
@@ -444,8 +491,9 @@ void Connection::Dispatch() {
   answered_ = false;
   shared_->handler(std::move(request), std::move(exchange));
   // A handler that answered at once (e.g. from the answer cache) has its
-  // answer queued on this strand ahead of the check below, so it needs no
-  // watch: one read, one readiness wait and one cancel fewer per request.
+  // answer on its way already (Exchange::Respond runs it inline on the
+  // strand), so it needs no watch: one read, one readiness wait and one
+  // cancel fewer per request.
   // Others get the watch that notices the client leaving while they work.
   net::post(Executor(), [self = shared_from_this()] {
     if (self->handling_ && !self->answered_ && !self->closed_) {
@@ -527,8 +575,7 @@ void Connection::WriteWhole(
   ArmDeadline(shared_->options.write_timeout, Phase::kWrite);
   auto on_written = [self = shared_from_this(), res, last](error_code ec,
                                                            size_t) {
-    ++self->deadline_generation_;
-    self->deadline_.cancel();
+    self->ClearDeadline();
     if (self->closed_) return;
     if (ec) {
       self->Close();
@@ -570,8 +617,7 @@ void Connection::StartStream(uint64_t id, int status,
   http::async_write_header(
       socket_, *sr,
       [self = shared_from_this(), res, sr](error_code ec, size_t) {
-        ++self->deadline_generation_;
-        self->deadline_.cancel();
+        self->ClearDeadline();
         self->writing_ = false;
         if (self->closed_) return;
         if (ec) {
@@ -608,8 +654,7 @@ void Connection::Pump() {
     ArmDeadline(shared_->options.write_timeout, Phase::kWrite);
     net::async_write(socket_, http::make_chunk_last(),
                      [self = shared_from_this()](error_code ec, size_t) {
-                       ++self->deadline_generation_;
-                       self->deadline_.cancel();
+                       self->ClearDeadline();
                        self->writing_ = false;
                        if (self->closed_) return;
                        if (ec) {
@@ -633,8 +678,7 @@ void Connection::Pump() {
   net::async_write(
       socket_, http::make_chunk(net::buffer(*data)),
       [self = shared_from_this(), data, done](error_code ec, size_t) {
-        ++self->deadline_generation_;
-        self->deadline_.cancel();
+        self->ClearDeadline();
         self->writing_ = false;
         if (self->closed_) {
           done->Run(false);
@@ -700,8 +744,8 @@ void Connection::LingerAndClose() {
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
-  ++deadline_generation_;
-  deadline_.cancel();
+  ClearDeadline();
+  deadline_.cancel();  // the pending wait holds a reference to this
   error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
