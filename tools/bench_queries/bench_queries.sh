@@ -243,11 +243,11 @@ h2load_result() {
   [ -n "$rps" ] || { problems="h2load: $(tail -3 "$out" | tr '\n' ' ')"; rps=0; }
   echo "$rps $(log_percentiles "$logf") ${problems// /~} ${cut:-0}"
 }
-# wrk --latency, keep-alive, C connections.
+# wrk --latency, keep-alive, C connections (or the third argument's count).
 wrk_rest() {
-  local name="$1" url="$2"
+  local name="$1" url="$2" conns="${3:-$CONNECTIONS}"
   local out="$WORK/wrk-$name.txt"
-  wrk --latency -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${SECONDS_EACH}s" "$url" >"$out" 2>&1 || true
+  wrk --latency -t "$WRK_THREADS" -c "$conns" -d "${SECONDS_EACH}s" "$url" >"$out" 2>&1 || true
   awk '
     function ms(v) {
       if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
@@ -321,6 +321,10 @@ run_phase() {
   measure "$phase" "gRPC ListEntriesAroundPlayer r=5" "$G" h2load_grpc around
   measure "$phase" "REST top-10" "$CONNECTIONS conn" wrk_rest top10 "$REST_TOP10"
   measure "$phase" "REST rank (one player)" "$CONNECTIONS conn" wrk_rest rank "$REST_RANK"
+  # HTTP/1.1 has one request in flight per connection: C x M connections
+  # keep as many in flight as h2load's gRPC rows.
+  measure "$phase" "REST top-10, as many in flight as gRPC" "$CM conn" \
+    wrk_rest top10-cm "$REST_TOP10" "$CM"
   measure "$phase" "redis ZRANGE 0 9 WITHSCORES" "-c $CM" \
     redis_bench "$CM" "$SECONDS_EACH" ZRANGE "$BOARD_KEY" 0 9 WITHSCORES
   measure "$phase" "redis ZRANK (same player)" "-c $CM" \
@@ -415,7 +419,8 @@ ratio() {  # $1 / $2 of two rows of phase $3
   for spec in "gRPC top-10 / redis ZRANGE|gRPC ListEntries top-10|redis ZRANGE 0 9 WITHSCORES|>= 1.0" \
               "gRPC rank / redis ZRANK|gRPC GetPlayerRank (one player)|redis ZRANK (same player)|>= 0.5" \
               "gRPC around / redis ZRANGE|gRPC ListEntriesAroundPlayer r=5|redis ZRANGE 0 9 WITHSCORES|>= 0.5" \
-              "REST top-10 / gRPC top-10|REST top-10|gRPC ListEntries top-10|>= 0.8"; do
+              "REST top-10 / gRPC top-10|REST top-10|gRPC ListEntries top-10|>= 0.8" \
+              "REST top-10 at $CM conn / gRPC top-10|REST top-10, as many in flight as gRPC|gRPC ListEntries top-10|>= 0.8"; do
     IFS='|' read -r label num den want <<<"$spec"
     echo "| $label | $(ratio "$num" "$den" live) | $(ratio "$num" "$den" frozen) | $want |"
   done
