@@ -131,7 +131,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Start() { ReadRequest(/*first=*/true); }
 
-  // From the exchange, already on this connection's strand. `id` is the
+  // From the exchange, already on this connection's I/O thread. `id` is the
   // exchange's; calls from a finished exchange are ignored.
   void Respond(uint64_t id, HttpResponse response);
   void StartStream(uint64_t id, int status, const std::string& content_type,
@@ -144,12 +144,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close();
 
   net::any_io_executor Executor() { return socket_.get_executor(); }
-  // True on a thread running this connection's strand.
-  bool OnStrand() {
-    const auto* strand =
-        socket_.get_executor()
-            .target<net::strand<net::io_context::executor_type>>();
-    return strand != nullptr && strand->running_in_this_thread();
+  // True on the thread running this connection's handlers (its I/O
+  // thread's io_context).
+  bool OnOwnThread() {
+    const auto* executor =
+        socket_.get_executor().target<net::io_context::executor_type>();
+    return executor != nullptr && executor->running_in_this_thread();
   }
 
   // Ends the self-reference a pending exchange keeps (front shutdown).
@@ -238,7 +238,7 @@ class Exchange : public HttpExchange {
   void Respond(HttpResponse response) override {
     Post([id = id_, r = std::move(response)](
              Connection* c) mutable { c->Respond(id, std::move(r)); },
-         /*inline_on_strand=*/true);
+         /*inline_on_own_thread=*/true);
   }
   void StartStream(int status, std::string content_type,
                    HttpHeaders headers) override {
@@ -270,28 +270,28 @@ class Exchange : public HttpExchange {
   }
 
  private:
-  // Runs `fn` on the connection's strand; false if the connection or the
+  // Runs `fn` on the connection's I/O thread; false if the connection or the
   // front is gone. The lock keeps the front from stopping meanwhile, and
-  // the connection reference is dropped inside it. With `inline_on_strand`,
-  // a call made on the strand itself (an answer given while the handler is
+  // the connection reference is dropped inside it. With `inline_on_own_thread`,
+  // a call made on that thread (an answer given while the handler is
   // called, e.g. from the answer cache) runs `fn` at once instead of
   // queueing it; only for work that calls back into no user code.
   template <typename Fn>
-  bool Post(Fn fn, bool inline_on_strand = false) {
+  bool Post(Fn fn, bool inline_on_own_thread = false) {
     std::shared_ptr<Connection> c;
     {
       std::lock_guard<std::mutex> lock(shared_->stop_mu);
       if (shared_->stopped) return false;
       c = connection_.lock();
       if (c == nullptr) return false;
-      if (!inline_on_strand || !c->OnStrand()) {
+      if (!inline_on_own_thread || !c->OnOwnThread()) {
         net::post(c->Executor(),
                   [c, fn = std::move(fn)]() mutable { fn(c.get()); });
         c.reset();  // dropped inside the lock, as said above
         return true;
       }
     }
-    // On the strand: an I/O thread, which the front joins before it
+    // On the connection's I/O thread, which the front joins before it
     // finishes stopping, so the lock is not needed to keep it running.
     fn(c.get());
     return true;
@@ -492,9 +492,9 @@ void Connection::Dispatch() {
   shared_->handler(std::move(request), std::move(exchange));
   // A handler that answered at once (e.g. from the answer cache) has its
   // answer on its way already (Exchange::Respond runs it inline on the
-  // strand), so it needs no watch: one read, one readiness wait and one
-  // cancel fewer per request.
-  // Others get the watch that notices the client leaving while they work.
+  // connection's thread), so it needs no watch: one read, one readiness wait
+  // and one cancel fewer per request. Others get the watch that notices the
+  // client leaving while they work.
   net::post(Executor(), [self = shared_from_this()] {
     if (self->handling_ && !self->answered_ && !self->closed_) {
       self->WatchForClose();
@@ -814,8 +814,8 @@ class HttpFront::Impl {
  public:
   Impl(HttpFrontOptions options, HttpHandler handler, HttpErrorRenderer render)
       : shared_(std::make_shared<Shared>()),
-        ioc_(std::max(1, options.threads)),
-        acceptor_(ioc_) {
+        iocs_(MakeContexts(std::max(1, options.threads))),
+        acceptor_(*iocs_.front()) {
     shared_->options = std::move(options);
     shared_->handler = std::move(handler);
     shared_->render = std::move(render);
@@ -842,8 +842,11 @@ class HttpFront::Impl {
     port_ = acceptor_.local_endpoint().port();
     spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
     Accept();
-    for (int i = 0; i < std::max(1, shared_->options.threads); ++i) {
-      threads_.emplace_back([this] { ioc_.run(); });
+    for (auto& ioc : iocs_) {
+      net::io_context* context = ioc.get();
+      // Runs until stopped, also while it has no connection.
+      work_.push_back(net::make_work_guard(*context));
+      threads_.emplace_back([context] { context->run(); });
     }
     return absl::OkStatus();
   }
@@ -857,7 +860,7 @@ class HttpFront::Impl {
       error_code ignored;
       acceptor_.close(ignored);
     });
-    ioc_.stop();
+    for (auto& ioc : iocs_) ioc->stop();
     for (auto& t : threads_) t.join();
     // No thread runs handlers now: drop the self-references of connections
     // whose handler never answered, so destroying the io_context (with the
@@ -888,8 +891,10 @@ class HttpFront::Impl {
 
  private:
   void Accept() {
+    // Connections go to the I/O threads in turn.
+    net::io_context& next = *iocs_[next_context_++ % iocs_.size()];
     acceptor_.async_accept(
-        net::make_strand(ioc_), [this](error_code ec, tcp::socket socket) {
+        next.get_executor(), [this](error_code ec, tcp::socket socket) {
           if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
             return;
           }
@@ -1005,8 +1010,22 @@ class HttpFront::Impl {
         });
   }
 
+  // One io_context per I/O thread, each run by that thread alone: a
+  // connection's handlers run one at a time on its thread without a strand
+  // (a strand on one context shared by all threads cost a lock per handler
+  // and moved connections between threads).
+  static std::vector<std::unique_ptr<net::io_context>> MakeContexts(int n) {
+    std::vector<std::unique_ptr<net::io_context>> contexts;
+    for (int i = 0; i < n; ++i) {
+      contexts.push_back(std::make_unique<net::io_context>(1));
+    }
+    return contexts;
+  }
+
   std::shared_ptr<Shared> shared_;
-  net::io_context ioc_;
+  std::vector<std::unique_ptr<net::io_context>> iocs_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
+  size_t next_context_ = 0;  // accept handlers run on one thread only
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   int port_ = 0;
