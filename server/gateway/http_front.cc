@@ -147,9 +147,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // True on the thread running this connection's handlers (its I/O
   // thread's io_context).
   bool OnOwnThread() {
-    const auto* executor =
-        socket_.get_executor().target<net::io_context::executor_type>();
-    return executor != nullptr && executor->running_in_this_thread();
+    // get_executor() returns a copy: target() points into it, so keep it.
+    const net::any_io_executor executor = socket_.get_executor();
+    const auto* context = executor.target<net::io_context::executor_type>();
+    return context != nullptr && context->running_in_this_thread();
   }
 
   // Ends the self-reference a pending exchange keeps (front shutdown).
