@@ -1017,6 +1017,7 @@ class HttpFront::Impl {
   // and moved connections between threads).
   static std::vector<std::unique_ptr<net::io_context>> MakeContexts(int n) {
     std::vector<std::unique_ptr<net::io_context>> contexts;
+    contexts.reserve(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
       contexts.push_back(std::make_unique<net::io_context>(1));
     }
