@@ -554,13 +554,21 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
   for (const auto& [field, d] :
        {std::pair<const char*, const Duration*>{"server.answer_cache.max_age",
                                                 &cache.max_age()},
-        {"server.answer_cache.ping_interval", &cache.ping_interval()}}) {
+        {"server.answer_cache.ping_interval", &cache.ping_interval()},
+        {"server.answer_cache.serve_stale_for", &cache.serve_stale_for()}}) {
     if (absl::Status s = CheckNonNegative(field, *d); !s.ok()) return s;
   }
   if (cache.max_age().seconds() > 3600) {
     return Invalid("server.answer_cache.max_age",
                    absl::StrCat("must be at most 1h, got ",
                                 cache.max_age().seconds(), "s"));
+  }
+  if (cache.serve_stale_for().seconds() > 60 ||
+      (cache.serve_stale_for().seconds() == 60 &&
+       cache.serve_stale_for().nanos() > 0)) {
+    return Invalid("server.answer_cache.serve_stale_for",
+                   absl::StrCat("must be at most 1m, got ",
+                                cache.serve_stale_for().seconds(), "s"));
   }
   if (server.redis_connections() > 64) {
     return Invalid("server.redis_connections",

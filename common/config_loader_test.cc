@@ -181,6 +181,10 @@ TEST_F(ConfigLoaderTest, AnswerCacheAndRedisConnectionLimitsAreChecked) {
             "server.answer_cache.max_age"},
            {"server { answer_cache { ping_interval { seconds: -1 } } }",
             "server.answer_cache.ping_interval"},
+           {"server { answer_cache { serve_stale_for { seconds: -1 } } }",
+            "server.answer_cache.serve_stale_for"},
+           {"server { answer_cache { serve_stale_for { seconds: 61 } } }",
+            "server.answer_cache.serve_stale_for"},
            {"server { redis_connections: 65 }", "server.redis_connections"}}) {
     auto config = ParseConfigText(absl::StrCat(text, kMinimal), "m.textproto");
     ASSERT_FALSE(config.ok()) << text;

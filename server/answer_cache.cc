@@ -73,6 +73,8 @@ struct AnswerCache::Entry {
   Answer answer;
   absl::Time read_at;      // when the load that produced it started
   size_t entry_bytes = 0;  // key, game and overhead; the answer is charged
+  // When its game's invalidation outdated it (serve_stale_for only).
+  absl::Time outdated_at = absl::InfiniteFuture();
 };
 
 struct AnswerCache::GameState {
@@ -90,6 +92,11 @@ AnswerCache::AnswerCache(Options options, bool start_enabled,
   hits_metric_ =
       metrics->AddCounter("statstracker_server_cache_hits_total",
                           "Query answers served from the answer cache.", {});
+  stale_hits_metric_ = metrics->AddCounter(
+      "statstracker_server_cache_stale_hits_total",
+      "Query answers served from the answer cache after a commit outdated "
+      "them, within serve_stale_for, while a read refreshed them.",
+      {});
   misses_metric_ = metrics->AddCounter(
       "statstracker_server_cache_misses_total",
       "Query answers read from Redis (not cached, expired, or cache "
@@ -112,8 +119,8 @@ AnswerCache::AnswerCache(Options options, bool start_enabled,
                                       "Answers in the answer cache.", {});
   // Every series shows from the start, at 0.
   for (CounterFamily* counter :
-       {hits_metric_, misses_metric_, coalesced_metric_, evictions_metric_,
-        invalidations_metric_}) {
+       {hits_metric_, stale_hits_metric_, misses_metric_, coalesced_metric_,
+        evictions_metric_, invalidations_metric_}) {
     counter->Increment({}, 0);
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -145,11 +152,28 @@ void AnswerCache::Fetch(absl::string_view game, std::string key,
   GameState& state = StateOf(game);
   if (auto found = state.entries.find(key); found != state.entries.end()) {
     Lru::iterator entry = found->second;
-    if (now - entry->read_at <= options_.max_age) {
+    const bool young = now - entry->read_at <= options_.max_age;
+    if (young && entry->outdated_at == absl::InfiniteFuture()) {
       Count(hits_metric_, &stats_.hits);
       lru_.splice(lru_.begin(), lru_, entry);
       Answer answer = entry->answer;
       lock.unlock();
+      done(std::move(answer));
+      return;
+    }
+    if (young && now - entry->outdated_at <= options_.serve_stale_for) {
+      // Outdated but within the window: answer with it now, and refresh it
+      // once (the refresh replaces it when it completes).
+      Count(stale_hits_metric_, &stats_.stale_hits);
+      lru_.splice(lru_.begin(), lru_, entry);
+      Answer answer = entry->answer;
+      const auto flight = state.flights.find(key);
+      if (flight == state.flights.end() ||
+          now - flight->second->started > options_.max_age) {
+        StartLoad(lock, state, game, std::move(key), now, load, nullptr);
+      } else {
+        lock.unlock();
+      }
       done(std::move(answer));
       return;
     }
@@ -162,16 +186,23 @@ void AnswerCache::Fetch(absl::string_view game, std::string key,
     slot->waiters.push_back(std::move(done));
     return;
   }
-  // A new load; one too old to join (if any) is detached and runs on for
-  // the requests already waiting for it.
+  StartLoad(lock, state, game, std::move(key), now, load, std::move(done));
+}
+
+void AnswerCache::StartLoad(std::unique_lock<std::mutex>& lock,
+                            GameState& state, absl::string_view game,
+                            std::string key, absl::Time now, const Loader& load,
+                            Done done) {
+  // One too old to join (if any) is detached and runs on for the requests
+  // already waiting for it.
   auto flight = std::make_shared<Flight>();
   flight->game = std::string(game);
   flight->key = std::move(key);
   flight->generation = state.generation;
   flight->epoch = epoch_;
   flight->started = now;
-  flight->waiters.push_back(std::move(done));
-  slot = flight;
+  if (done) flight->waiters.push_back(std::move(done));
+  state.flights[flight->key] = flight;
   Count(misses_metric_, &stats_.misses);
   lock.unlock();
   load([this, flight](const absl::StatusOr<Answer>& result) {
@@ -253,18 +284,28 @@ void AnswerCache::Invalidate(absl::string_view game) {
   auto found = games_.find(game);
   // A game without state has nothing cached and no load to detach.
   if (found == games_.end()) return;
-  InvalidateGame(*found->second);
+  InvalidateGame(
+      *found->second,
+      /*keep_stale=*/options_.serve_stale_for > absl::ZeroDuration());
   MaybeForget(game);
   PublishSize();
 }
 
-void AnswerCache::InvalidateGame(GameState& state) {
-  for (auto& [key, entry] : state.entries) {
-    entry_bytes_ -= entry->entry_bytes;
-    entry->answer->Uncharge(&answer_bytes_);
-    lru_.erase(entry);
+void AnswerCache::InvalidateGame(GameState& state, bool keep_stale) {
+  if (keep_stale) {
+    const absl::Time now = Now();
+    for (auto& [key, entry] : state.entries) {
+      // The window runs from the first announcement after the read.
+      entry->outdated_at = std::min(entry->outdated_at, now);
+    }
+  } else {
+    for (auto& [key, entry] : state.entries) {
+      entry_bytes_ -= entry->entry_bytes;
+      entry->answer->Uncharge(&answer_bytes_);
+      lru_.erase(entry);
+    }
+    state.entries.clear();
   }
-  state.entries.clear();
   state.flights.clear();  // detached: no new waiters, their answer unstored
   state.generation = ++next_generation_;
 }
@@ -276,7 +317,9 @@ void AnswerCache::InvalidateAll() {
 
 void AnswerCache::InvalidateAllLocked() {
   Count(invalidations_metric_, &stats_.invalidations);
-  for (auto& [game, state] : games_) InvalidateGame(*state);
+  // No stale answers here: a flush follows a lost subscription, whose
+  // missed announcements have no time to count a window from.
+  for (auto& [game, state] : games_) InvalidateGame(*state, false);
   games_.clear();  // every state is empty now
   ++epoch_;
   PublishSize();

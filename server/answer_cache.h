@@ -16,6 +16,13 @@
 // (from the start of the read that produced it), the backstop for a write
 // that never notifies.
 //
+// Serving stale (`serve_stale_for`, off by default): an answer a commit's
+// announcement outdated may still be served for that long after the
+// announcement, while one read refreshes it; requests meanwhile get the old
+// answer at once instead of waiting for Redis. The staleness bound is then
+// the notification latency plus serve_stale_for (and never past max_age).
+// A lost subscription still flushes everything.
+//
 // Non-blocking: Fetch never waits. A miss starts the caller's loader and
 // returns; a request for a key whose load is in flight queues its callback
 // on that load (coalescing: one Redis read serves them all).
@@ -107,6 +114,9 @@ class AnswerCache {
     // load in flight for longer is not joined: the bound for writes that
     // never publish a notification.
     absl::Duration max_age = absl::Seconds(1);
+    // How long after its game's invalidation an entry may still be served
+    // while a load refreshes it; zero: never (an invalidation drops it).
+    absl::Duration serve_stale_for = absl::ZeroDuration();
     // The clock (tests pin it); absl::Now when empty.
     std::function<absl::Time()> now;
   };
@@ -126,7 +136,7 @@ class AnswerCache {
   // `start_enabled`: whether the cache serves and stores from the start (the
   // server enables it once its change subscription is confirmed).
   // `metrics` (optional, must outlive the cache) gets
-  // statstracker_server_cache_{hits,misses,coalesced,evictions,
+  // statstracker_server_cache_{hits,stale_hits,misses,coalesced,evictions,
   // invalidations}_total and the gauges statstracker_server_cache_{bytes,
   // entries}.
   AnswerCache(Options options, bool start_enabled,
@@ -140,6 +150,10 @@ class AnswerCache {
   // games names two entries).
   //  - A stored entry of the game's current generation, read less than
   //    max_age ago: `done` is called at once with it (a hit).
+  //  - With serve_stale_for, an entry its game's invalidation outdated less
+  //    than serve_stale_for ago (and read less than max_age ago): `done` is
+  //    called at once with it (a stale hit), and `load` is called to
+  //    refresh it unless a refresh of the key is in flight already.
   //  - Else, a load of this key in flight, started after the game's last
   //    invalidation and less than max_age ago: `done` waits for its result
   //    (coalesced).
@@ -151,10 +165,10 @@ class AnswerCache {
   void Fetch(absl::string_view game, std::string key, const Loader& load,
              Done done);
 
-  // A commit of `game` was announced: its entries are dropped, and loads of
-  // it in flight neither store their answer nor take new waiters (requests
-  // already waiting still get their result: they arrived before the
-  // announcement).
+  // A commit of `game` was announced: its entries are dropped (with
+  // serve_stale_for: marked outdated, from now), and loads of it in flight
+  // neither store their answer nor take new waiters (requests already
+  // waiting still get their result: they arrived before the announcement).
   void Invalidate(absl::string_view game);
   // Invalidate() for every game.
   void InvalidateAll();
@@ -166,6 +180,7 @@ class AnswerCache {
   // Counts since construction, and the current size; for tests and logs.
   struct Stats {
     uint64_t hits = 0;
+    uint64_t stale_hits = 0;
     uint64_t misses = 0;
     uint64_t coalesced = 0;
     uint64_t evictions = 0;
@@ -191,7 +206,16 @@ class AnswerCache {
   void Store(GameState& state, const Flight& flight, const Answer& answer)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Erase(Lru::iterator entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void InvalidateGame(GameState& state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops the game's entries, or with `keep_stale` marks them outdated;
+  // detaches its loads either way.
+  void InvalidateGame(GameState& state, bool keep_stale)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts a load of `key` for the game's current generation (a miss or a
+  // refresh); the lock is released before `load` is called.
+  void StartLoad(std::unique_lock<std::mutex>& lock, GameState& state,
+                 absl::string_view game, std::string key, absl::Time now,
+                 const Loader& load, Done done)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void InvalidateAllLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Evicts least recently used entries until the cache fits max_bytes.
   void EvictToFit() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -220,6 +244,7 @@ class AnswerCache {
   Stats stats_ ABSL_GUARDED_BY(mu_);
 
   CounterFamily* hits_metric_ = nullptr;
+  CounterFamily* stale_hits_metric_ = nullptr;
   CounterFamily* misses_metric_ = nullptr;
   CounterFamily* coalesced_metric_ = nullptr;
   CounterFamily* evictions_metric_ = nullptr;

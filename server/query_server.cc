@@ -283,6 +283,7 @@ void QueryServer::StartAnswerCache() {
   AnswerCache::Options options;
   options.max_bytes = config.max_bytes();
   options.max_age = ProtoDuration(config.max_age());
+  options.serve_stale_for = ProtoDuration(config.serve_stale_for());
   // Off until the change subscription is confirmed: until then a commit
   // could not be heard.
   cache_ = std::make_unique<AnswerCache>(options, /*start_enabled=*/false,

@@ -41,13 +41,15 @@ std::unique_ptr<grpc::ClientContext> Ctx(bool admin = false) {
 
 class AnswerCacheEndToEndTest : public ::testing::Test {
  protected:
-  void Start(testing::StackOptions options = testing::StackOptions()) {
+  // `cache`: more of server.answer_cache's fields.
+  void Start(const std::string& cache = "") {
     if (!testing::HaveBinary("worker/worker")) {
       GTEST_FAIL() << "worker/worker is not in the runfiles (data = //worker)";
     }
     auto stack = testing::StartStack(
-        testing::TestConfig("answer_cache { max_age { seconds: 3600 } }"),
-        options);
+        testing::TestConfig(absl::StrCat(
+            "answer_cache { max_age { seconds: 3600 } ", cache, " }")),
+        testing::StackOptions());
     ASSERT_TRUE(stack.ok()) << stack.status();
     stack_ = *std::move(stack);
     boards_ = v1::LeaderboardService::NewStub(stack_->channel);
@@ -116,7 +118,8 @@ class AnswerCacheEndToEndTest : public ::testing::Test {
   // `n`; fails if the server lags Redis by more than the bound or ever
   // answers fewer than `previous`.
   void ExpectServedWithinBound(int64_t n, int64_t previous,
-                               absl::Duration* worst) {
+                               absl::Duration* worst,
+                               absl::Duration bound = kStalenessBound) {
     absl::Time deadline = absl::Now() + absl::Seconds(30);
     while (TruthCount() < n) {
       ASSERT_LT(absl::Now(), deadline)
@@ -129,9 +132,9 @@ class AnswerCacheEndToEndTest : public ::testing::Test {
       int64_t served = ServedCount();
       ASSERT_GE(served, previous) << "the server went back in time";
       if (served >= n) break;
-      ASSERT_LT(absl::Now() - committed_seen, kStalenessBound)
-          << "the server still answered " << served << " entries, "
-          << kStalenessBound << " after Redis held " << n;
+      ASSERT_LT(absl::Now() - committed_seen, bound)
+          << "the server still answered " << served << " entries, " << bound
+          << " after Redis held " << n;
       absl::SleepFor(absl::Milliseconds(1));
     }
     *worst = std::max(*worst, absl::Now() - committed_seen);
@@ -171,6 +174,27 @@ TEST_F(AnswerCacheEndToEndTest, ReadsFollowEveryCommitWithinTheBound) {
   // The cache was really in the path (hits), and invalidated by commits.
   EXPECT_GT(Metric("statstracker_server_cache_hits_total"), 40);
   EXPECT_GE(Metric("statstracker_server_cache_invalidations_total"), 40);
+}
+
+// With serve_stale_for the outdated answer may be served for that long
+// after the announcement (while one read refreshes it), never longer, and
+// never an answer older than the one before.
+TEST_F(AnswerCacheEndToEndTest, ServeStaleForExtendsTheBoundByItsWindow) {
+  Start("serve_stale_for { nanos: 300000000 }");
+  absl::Duration worst;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(ServedCount(), i);
+    ASSERT_EQ(ServedCount(), i);
+    Publish(i);
+    ExpectServedWithinBound(i + 1, i, &worst,
+                            kStalenessBound + absl::Milliseconds(300));
+    if (HasFatalFailure()) return;
+  }
+  std::cout << "worst lag behind Redis: " << worst << "\n";
+  // The outdated answers were served (the reads right after each commit),
+  // and refreshed: every round ended on the new state.
+  EXPECT_GT(Metric("statstracker_server_cache_stale_hits_total"), 0);
+  EXPECT_GE(Metric("statstracker_server_cache_invalidations_total"), 20);
 }
 
 TEST_F(AnswerCacheEndToEndTest, LostSubscriptionFlushesTheCache) {

@@ -4,7 +4,8 @@
 #
 #   tools/bench_queries/bench_queries.sh [--players N] [--seconds S]
 #       [--connections C] [--streams M] [--rate EVENTS_PER_S]
-#       [--wrk_threads T] [--pairs N] [--no_build] [--keep]
+#       [--wrk_threads T] [--pairs N] [--serve_stale_for_ms MS]
+#       [--no_build] [--keep]
 #
 # Builds the server, worker, loadgen and this folder's helpers with -c opt,
 # starts a private redis-server, fills the test config's arcade/total board
@@ -22,7 +23,8 @@
 # connection) for p50/p99. Then, on the frozen board, --pairs N (default 5)
 # alternating pairs of gRPC top-10, ZRANGE and REST top-10 at --seconds / 2
 # each, whose median ratios move least with the shared host's drift. Prints
-# Markdown tables with the issue's ratios. Everything is on 127.0.0.1; every process
+# Markdown tables with the issue's ratios. --serve_stale_for_ms sets the
+# server's server.answer_cache.serve_stale_for (default: off, as shipped). Everything is on 127.0.0.1; every process
 # started here is stopped on exit.
 set -euo pipefail
 
@@ -35,8 +37,9 @@ WRK_THREADS=1
 BUILD=1
 KEEP=0
 PAIRS=5
+STALE_MS=0
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --players) PLAYERS="$2"; shift 2 ;;
@@ -48,11 +51,14 @@ while [ $# -gt 0 ]; do
     --no_build) BUILD=0; shift ;;
     --keep) KEEP=1; shift ;;
     --pairs) PAIRS="$2"; shift 2 ;;
+    --serve_stale_for_ms) STALE_MS="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench_queries: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
 done
 [[ "$PAIRS" =~ ^[0-9]+$ ]] || { echo "bench_queries: --pairs '$PAIRS' is not a count" >&2; exit 2; }
+[[ "$STALE_MS" =~ ^[0-9]+$ ]] && [ "$STALE_MS" -le 60000 ] ||
+  { echo "bench_queries: --serve_stale_for_ms '$STALE_MS' is not 0-60000" >&2; exit 2; }
 for n in "$PLAYERS" "$SECONDS_EACH" "$CONNECTIONS" "$STREAMS" "$RATE" "$WRK_THREADS"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "bench_queries: '$n' is not a positive integer" >&2; exit 2; }
 done
@@ -119,6 +125,13 @@ RCLI=(redis-cli -h 127.0.0.1 -p "$REDIS_PORT")
 
 "$BIN/tools/bench_queries/setup_board" --redis_port "$REDIS_PORT" \
   --players "$PLAYERS" --config_out "$WORK/config.textproto" --out_dir "$WORK" >&2
+if [ "$STALE_MS" -gt 0 ]; then
+  # server.answer_cache.serve_stale_for, into the generated config's server
+  # block (which sets no answer_cache of its own).
+  grep -q answer_cache "$WORK/config.textproto" && die "the generated config already has an answer_cache"
+  sed -i "0,/^server {/s//server {\n  answer_cache { serve_stale_for { seconds: $((STALE_MS / 1000)) nanos: $(( (STALE_MS % 1000) * 1000000 )) } }/" \
+    "$WORK/config.textproto"
+fi
 PLAYER="$(cat "$WORK/player")"
 MEMBER="$(cat "$WORK/member")"
 BOARD_KEY="$(cat "$WORK/board_key")"
@@ -129,6 +142,7 @@ BOARD_KEY="$(cat "$WORK/board_key")"
 WORKER_PID=$!
 PIDS+=("$WORKER_PID")
 WORKER_METRICS="$(field "$(wait_ready "$WORK/worker.log" "worker ready" "$WORKER_PID")" metrics)"
+[ -n "$WORKER_METRICS" ] || die "the worker did not start (see above)"
 
 "$BIN/server/server" --config "$WORK/config.textproto" --redis_host 127.0.0.1 \
   --redis_port "$REDIS_PORT" --grpc_address 127.0.0.1:0 \
@@ -137,6 +151,7 @@ WORKER_METRICS="$(field "$(wait_ready "$WORK/worker.log" "worker ready" "$WORKER
 SERVER_PID=$!
 PIDS+=("$SERVER_PID")
 READY="$(wait_ready "$WORK/server.log" "server ready" "$SERVER_PID")"
+[ -n "$READY" ] || die "the server did not start (see above)"
 GRPC="$(field "$READY" grpc)"
 HTTP="$(field "$READY" http)"
 SERVER_METRICS="$(field "$READY" metrics)"
@@ -423,7 +438,7 @@ ratio() {  # $1 / $2 of two rows of phase $3
 {
   echo
   echo "players=$PLAYERS seconds=$SECONDS_EACH connections=$CONNECTIONS streams=$STREAMS" \
-    "rate=$RATE events/s wrk_threads=$WRK_THREADS cores=$(nproc)" \
+    "rate=$RATE events/s wrk_threads=$WRK_THREADS serve_stale_for_ms=$STALE_MS cores=$(nproc)" \
     "commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- server worker common || echo +dirty)"
   echo "load average (1/5/15 min): before $LOAD_BEFORE, end of live $LOAD_LIVE, after $LOAD_AFTER"
   echo "live phase: ${LIVE_S} s, published $LIVE_PUBLISHED events/s, worker applied $LIVE_APPLIED events/s," \
