@@ -1,7 +1,6 @@
 // AnswerCache with serve_stale_for: after an invalidation, the outdated
 // answer is served for that long while one load refreshes it; past the
 // window, or after a flush, requests wait for the load as without it.
-#include <deque>
 #include <string>
 #include <utility>
 
@@ -9,47 +8,14 @@
 #include "common/metrics.h"
 #include "gtest/gtest.h"
 #include "server/answer_cache.h"
+#include "server/answer_cache_testing.h"
 
 namespace statstracker {
 namespace {
 
-using Answer = AnswerCache::Answer;
-
-Answer MakeAnswer(std::string proto) {
-  return std::make_shared<const EncodedAnswer>(std::move(proto));
-}
-
-// Loads that stay pending until the test completes them, oldest first.
-class PendingLoads {
- public:
-  AnswerCache::Loader Loader() {
-    return [this](AnswerCache::Done loaded) {
-      pending_.push_back(std::move(loaded));
-    };
-  }
-  size_t Pending() const { return pending_.size(); }
-  void Complete(const std::string& proto) {
-    ASSERT_FALSE(pending_.empty());
-    AnswerCache::Done loaded = std::move(pending_.front());
-    pending_.pop_front();
-    loaded(MakeAnswer(proto));
-  }
-
- private:
-  std::deque<AnswerCache::Done> pending_;
-};
-
-// What one Fetch delivered ("" while nothing yet).
-struct Received {
-  int calls = 0;
-  std::string proto;
-  AnswerCache::Done Done() {
-    return [this](absl::StatusOr<Answer> r) {
-      ++calls;
-      proto = r.ok() ? (*r)->proto() : r.status().ToString();
-    };
-  }
-};
+using testing::MakeAnswer;
+using testing::PendingLoads;
+using testing::Received;
 
 class StaleAnswerCacheTest : public ::testing::Test {
  protected:
@@ -68,11 +34,19 @@ class StaleAnswerCacheTest : public ::testing::Test {
     return got;
   }
 
+  // The next Fetch waits for a load, and gets its answer `proto`.
+  void ExpectWaitsFor(const std::string& proto) {
+    Received got = Fetch();
+    EXPECT_EQ(got.calls, 0);  // waits: no answer may be served now
+    loads_.Complete(MakeAnswer(proto));
+    EXPECT_EQ(got.Proto(), proto);
+  }
+
   // Stores `proto` as the answer to "top".
   void Warm(const std::string& proto) {
     Received got = Fetch();
-    loads_.Complete(proto);
-    ASSERT_EQ(got.proto, proto);
+    loads_.Complete(MakeAnswer(proto));
+    ASSERT_EQ(got.Proto(), proto);
   }
 
   absl::Time now_ = absl::FromUnixSeconds(1000);
@@ -87,16 +61,16 @@ TEST_F(StaleAnswerCacheTest, OutdatedAnswerIsServedWhileOneLoadRefreshesIt) {
   now_ += absl::Milliseconds(40);
   Received first = Fetch();
   EXPECT_EQ(first.calls, 1);  // at once, not after the load
-  EXPECT_EQ(first.proto, "v1");
+  EXPECT_EQ(first.Proto(), "v1");
   EXPECT_EQ(loads_.Pending(), 1u);  // the refresh
   now_ += absl::Milliseconds(40);
   Received second = Fetch();
-  EXPECT_EQ(second.proto, "v1");
+  EXPECT_EQ(second.Proto(), "v1");
   EXPECT_EQ(loads_.Pending(), 1u);  // no second refresh while one runs
-  loads_.Complete("v2");
+  loads_.Complete(MakeAnswer("v2"));
   EXPECT_EQ(first.calls, 1);  // the refresh answers nobody twice
   Received after = Fetch();
-  EXPECT_EQ(after.proto, "v2");  // a fresh hit
+  EXPECT_EQ(after.Proto(), "v2");  // a fresh hit
   EXPECT_EQ(loads_.Pending(), 0u);
   AnswerCache::Stats stats = cache_->stats();
   EXPECT_EQ(stats.stale_hits, 2u);
@@ -110,10 +84,7 @@ TEST_F(StaleAnswerCacheTest, PastTheWindowRequestsWaitForTheLoad) {
   Warm("v1");
   cache_->Invalidate("g");
   now_ += absl::Milliseconds(101);
-  Received got = Fetch();
-  EXPECT_EQ(got.calls, 0);  // waits: v1 is outdated for too long
-  loads_.Complete("v2");
-  EXPECT_EQ(got.proto, "v2");
+  ExpectWaitsFor("v2");
 }
 
 TEST_F(StaleAnswerCacheTest, WindowCountsFromTheFirstAnnouncementAfterTheRead) {
@@ -122,24 +93,21 @@ TEST_F(StaleAnswerCacheTest, WindowCountsFromTheFirstAnnouncementAfterTheRead) {
   now_ += absl::Milliseconds(80);
   cache_->Invalidate("g");  // another commit: v1 is not any fresher
   now_ += absl::Milliseconds(30);
-  Received got = Fetch();
-  EXPECT_EQ(got.calls, 0);
-  loads_.Complete("v2");
-  EXPECT_EQ(got.proto, "v2");
+  ExpectWaitsFor("v2");
 }
 
 TEST_F(StaleAnswerCacheTest, RefreshStartedBeforeAnotherCommitIsNotStored) {
   Warm("v1");
   cache_->Invalidate("g");
-  EXPECT_EQ(Fetch().proto, "v1");  // starts the refresh
-  cache_->Invalidate("g");         // a commit while it reads
-  loads_.Complete("v2");           // read before that commit: not stored
+  EXPECT_EQ(Fetch().Proto(), "v1");   // starts the refresh
+  cache_->Invalidate("g");            // a commit while it reads
+  loads_.Complete(MakeAnswer("v2"));  // read before that commit: not stored
   now_ += absl::Milliseconds(10);
   Received got = Fetch();
-  EXPECT_EQ(got.proto, "v1");       // still within the window of the first
+  EXPECT_EQ(got.Proto(), "v1");     // still within the window of the first
   ASSERT_EQ(loads_.Pending(), 1u);  // and refreshed again
-  loads_.Complete("v3");
-  EXPECT_EQ(Fetch().proto, "v3");
+  loads_.Complete(MakeAnswer("v3"));
+  EXPECT_EQ(Fetch().Proto(), "v3");
 }
 
 TEST_F(StaleAnswerCacheTest, NeverPastMaxAge) {
@@ -147,25 +115,16 @@ TEST_F(StaleAnswerCacheTest, NeverPastMaxAge) {
   now_ += absl::Milliseconds(950);
   cache_->Invalidate("g");
   now_ += absl::Milliseconds(60);  // in the window, but read 1.01 s ago
-  Received got = Fetch();
-  EXPECT_EQ(got.calls, 0);
-  loads_.Complete("v2");
-  EXPECT_EQ(got.proto, "v2");
+  ExpectWaitsFor("v2");
 }
 
 TEST_F(StaleAnswerCacheTest, FlushAndDisableServeNothingStale) {
   Warm("v1");
   cache_->InvalidateAll();  // e.g. the subscription was lost and is back
-  Received got = Fetch();
-  EXPECT_EQ(got.calls, 0);
-  loads_.Complete("v2");
-  EXPECT_EQ(got.proto, "v2");
+  ExpectWaitsFor("v2");
   cache_->Invalidate("g");
   cache_->SetEnabled(false);
-  Received disabled = Fetch();
-  EXPECT_EQ(disabled.calls, 0);
-  loads_.Complete("v3");
-  EXPECT_EQ(disabled.proto, "v3");
+  ExpectWaitsFor("v3");
 }
 
 TEST(AnswerCacheWithoutStaleTest, InvalidationDropsTheAnswerAtOnce) {
@@ -176,13 +135,13 @@ TEST(AnswerCacheWithoutStaleTest, InvalidationDropsTheAnswerAtOnce) {
   PendingLoads loads;
   Received warm;
   cache.Fetch("g", "top", loads.Loader(), warm.Done());
-  loads.Complete("v1");
+  loads.Complete(MakeAnswer("v1"));
   cache.Invalidate("g");
   Received got;
   cache.Fetch("g", "top", loads.Loader(), got.Done());
   EXPECT_EQ(got.calls, 0);
-  loads.Complete("v2");
-  EXPECT_EQ(got.proto, "v2");
+  loads.Complete(MakeAnswer("v2"));
+  EXPECT_EQ(got.Proto(), "v2");
   EXPECT_EQ(cache.stats().stale_hits, 0u);
 }
 

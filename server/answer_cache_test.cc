@@ -15,53 +15,16 @@
 #include "absl/strings/str_cat.h"
 #include "common/metrics.h"
 #include "gtest/gtest.h"
+#include "server/answer_cache_testing.h"
 
 namespace statstracker {
 namespace {
 
 using Answer = AnswerCache::Answer;
 
-Answer MakeAnswer(std::string proto) {
-  return std::make_shared<const EncodedAnswer>(std::move(proto));
-}
-
-// A loader whose loads stay pending until the test completes them.
-class PendingLoads {
- public:
-  AnswerCache::Loader Loader() {
-    return [this](AnswerCache::Done loaded) {
-      pending_.push_back(std::move(loaded));
-    };
-  }
-  size_t Started() const { return started_ + pending_.size(); }
-  // Completes the oldest pending load.
-  void Complete(absl::StatusOr<Answer> result) {
-    ASSERT_FALSE(pending_.empty());
-    AnswerCache::Done loaded = std::move(pending_.front());
-    pending_.pop_front();
-    ++started_;
-    loaded(std::move(result));
-  }
-
- private:
-  std::deque<AnswerCache::Done> pending_;
-  size_t started_ = 0;
-};
-
-// Records what a Fetch delivered.
-struct Received {
-  int calls = 0;
-  absl::StatusOr<Answer> result = absl::UnknownError("not called");
-  AnswerCache::Done Done() {
-    return [this](absl::StatusOr<Answer> r) {
-      ++calls;
-      result = std::move(r);
-    };
-  }
-  std::string Proto() const {
-    return result.ok() ? (*result)->proto() : result.status().ToString();
-  }
-};
+using testing::MakeAnswer;
+using testing::PendingLoads;
+using testing::Received;
 
 // A loader that answers at once with `proto` and counts its calls.
 AnswerCache::Loader Immediate(std::string proto, int* calls) {
