@@ -563,12 +563,10 @@ absl::Status ValidateConfig(const v1::StatsTrackerConfig& config) {
                    absl::StrCat("must be at most 1h, got ",
                                 cache.max_age().seconds(), "s"));
   }
-  if (cache.serve_stale_for().seconds() > 60 ||
-      (cache.serve_stale_for().seconds() == 60 &&
-       cache.serve_stale_for().nanos() > 0)) {
+  if (ProtoDuration(cache.serve_stale_for()) > absl::Minutes(1)) {
     return Invalid("server.answer_cache.serve_stale_for",
                    absl::StrCat("must be at most 1m, got ",
-                                cache.serve_stale_for().seconds(), "s"));
+                                DurationText(cache.serve_stale_for())));
   }
   if (server.redis_connections() > 64) {
     return Invalid("server.redis_connections",

@@ -17,11 +17,12 @@
 // parked on a call. The same edge + handler is kept per unary method as a
 // RawUnary, which the REST gateway calls directly (no in-process gRPC hop).
 //
-// A unary gRPC call is recorded in the RPC metrics here, when it finishes,
-// rather than by a server interceptor: with any interceptor on a call, gRPC
-// 1.51 ends each of the call's operation batches with one more empty batch
-// and completion, which cost a fifth of the cached top-10 rate
-// (BENCHMARKS.md "Queries"). RpcMetrics leaves these methods out.
+// A unary call, from gRPC or the gateway alike, is recorded in the RPC
+// metrics here (the RawUnary), when it finishes, rather than by a server
+// interceptor: with any interceptor on a call, gRPC 1.51 ends each of the
+// call's operation batches with one more empty batch and completion, which
+// cost a tenth of the cached top-10 rate (BENCHMARKS.md "Queries").
+// RpcMetrics leaves these methods out.
 
 #include <deque>
 #include <functional>
@@ -73,14 +74,14 @@ class CheckedService : public grpc::Service {
   // Runs before a request is decoded (e.g. the API key check); a failure is
   // the call's status.
   using Admission = std::function<absl::Status(const CallInfo&)>;
-  // Records a finished unary gRPC call: method "package.Service/Method",
-  // the status code sent and the seconds from arrival to status.
+  // Records a finished unary call: method "package.Service/Method", the
+  // status code answered and the seconds from arrival to answer.
   using Recorder = std::function<void(absl::string_view method,
                                       grpc::StatusCode code, double seconds)>;
   template <class Request>
   using UnaryHandler =
       std::function<void(const CallInfo&, const Request&, AnswerDone)>;
-  // A unary method from its request bytes: edge, then handler.
+  // A unary method from its request bytes: edge, then handler; recorded.
   using RawUnary =
       std::function<void(const CallInfo&, absl::string_view, AnswerDone)>;
   // A server-streaming method: the reactor serving a checked request.
@@ -102,9 +103,12 @@ class CheckedService : public grpc::Service {
   void AddUnary(absl::string_view method, UnaryHandler<Request> handler) {
     const int index = AddName(method);
     Admission admission = admission_;
-    RawUnary raw = [admission, handler](const CallInfo& call,
-                                        absl::string_view bytes,
-                                        AnswerDone done) {
+    const Recorder* recorder = &recorder_;  // lives as long as the service
+    const absl::string_view name = absl::string_view(paths_.back()).substr(1);
+    RawUnary raw = [admission, handler, recorder, name](const CallInfo& call,
+                                                        absl::string_view bytes,
+                                                        AnswerDone done) {
+      if (*recorder) done = Recorded(*recorder, name, std::move(done));
       Request request;
       absl::Status edge = Edge(admission, call, bytes, &request);
       if (!edge.ok()) return done(edge);
@@ -115,32 +119,23 @@ class CheckedService : public grpc::Service {
     AddMethod(new grpc::internal::RpcServiceMethod(
         paths_.back().c_str(), grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
     MarkMethodRawCallback(
-        index,
-        new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer,
-                                                 grpc::ByteBuffer>(
-            [raw, recorder = recorder_,
-             name = absl::string_view(paths_.back()).substr(1)](
-                grpc::CallbackServerContext* context,
-                const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
-              grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-              const absl::Time start = absl::Now();
-              raw(CallInfoOf(*context), ByteBufferBytes(*in),
-                  [reactor, out, recorder, name,
-                   start](absl::StatusOr<Answer> answer) {
-                    grpc::Status status = grpc::Status::OK;
-                    if (answer.ok()) {
-                      *out = AnswerToByteBuffer(*answer);
-                    } else {
-                      status = ToGrpcStatus(answer.status());
-                    }
-                    if (recorder) {
-                      recorder(name, status.error_code(),
-                               absl::ToDoubleSeconds(absl::Now() - start));
-                    }
-                    reactor->Finish(status);
-                  });
-              return reactor;
-            }));
+        index, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer,
+                                                        grpc::ByteBuffer>(
+                   [raw](grpc::CallbackServerContext* context,
+                         const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
+                     grpc::ServerUnaryReactor* reactor =
+                         context->DefaultReactor();
+                     raw(CallInfoOf(*context), ByteBufferBytes(*in),
+                         [reactor, out](absl::StatusOr<Answer> answer) {
+                           if (!answer.ok()) {
+                             reactor->Finish(ToGrpcStatus(answer.status()));
+                             return;
+                           }
+                           *out = AnswerToByteBuffer(*answer);
+                           reactor->Finish(grpc::Status::OK);
+                         });
+                     return reactor;
+                   }));
   }
 
   template <class Request>
@@ -167,7 +162,7 @@ class CheckedService : public grpc::Service {
   }
 
   // The gRPC paths ("/package.Service/Method") of the unary methods, which
-  // record their own metrics.
+  // record their own calls.
   const std::vector<std::string>& unary_paths() const { return unary_paths_; }
 
   // The unary method at gRPC path "/package.Service/Method", or nullptr.
@@ -179,6 +174,20 @@ class CheckedService : public grpc::Service {
   absl::Status CheckComplete() const;
 
  private:
+  // `done`, recording the call first (ToGrpcStatus keeps absl's codes).
+  static AnswerDone Recorded(const Recorder& recorder, absl::string_view method,
+                             AnswerDone done) {
+    return [&recorder, method, start = absl::Now(),
+            done = std::move(done)](absl::StatusOr<Answer> answer) {
+      recorder(method,
+               answer.ok()
+                   ? grpc::StatusCode::OK
+                   : static_cast<grpc::StatusCode>(answer.status().code()),
+               absl::ToDoubleSeconds(absl::Now() - start));
+      done(std::move(answer));
+    };
+  }
+
   // admission, decode, validate.
   template <class Request>
   static absl::Status Edge(const Admission& admission, const CallInfo& call,

@@ -146,11 +146,6 @@ int Run() {
     gateway_options.direct_unary = [query_server](absl::string_view path) {
       return query_server->UnaryMethod(path);
     };
-    gateway_options.record_direct_call = [query_server](absl::string_view m,
-                                                        grpc::StatusCode code,
-                                                        double seconds) {
-      query_server->rpc_metrics()->Record(m, code, seconds);
-    };
     gateway_options.web_root = absl::GetFlag(FLAGS_web_root);
     gateway_options.max_request_bytes = sc->max_request_bytes();
     gateway_options.authenticated_services = (*server)->AuthenticatedServices();

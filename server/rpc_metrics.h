@@ -21,10 +21,10 @@ namespace server {
 // "NOT_FOUND". A stream's duration is its whole life.
 //
 // Who records: the checked unary methods call Record themselves when they
-// finish (server/checked_service.h: an interceptor costs every call an extra
-// completion per batch), the gateway records the unary calls it makes
-// directly, and a server interceptor records every other call (streams,
-// reflection, health, calls through the in-process channel).
+// finish, whether gRPC or the gateway called them (server/checked_service.h:
+// an interceptor costs every call an extra completion per batch), and a
+// server interceptor records every other call (streams, reflection, health,
+// calls through the in-process channel).
 class RpcMetrics {
  public:
   explicit RpcMetrics(MetricsRegistry* registry);

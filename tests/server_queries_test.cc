@@ -574,16 +574,23 @@ TEST_F(ServerQueriesTest, HealthAndMetrics) {
   req.set_player_id("nobody");
   v1::GetPlayerRankResponse resp;
   boards_->GetPlayerRank(Ctx().get(), req, &resp);
+  // Through the REST gateway, which calls the same method directly.
+  auto rest = testing::HttpGet(
+      testing::ReadyField(stack_->server->ready_line(), "http"),
+      "/v1/games/arcade/leaderboards/high/entries?page_size=2");
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_THAT(*rest, HasSubstr("200"));
   auto metrics = testing::HttpGet(stack_->metrics_address, "/metrics");
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   EXPECT_THAT(*metrics, HasSubstr("200"));
   EXPECT_THAT(*metrics, HasSubstr("statstracker_server_rpcs_total"));
   EXPECT_THAT(*metrics, HasSubstr("method=\"statstracker.v1.LeaderboardService/"
-                                  "ListEntries\",code=\"OK\"} 1"));
+                                  "ListEntries\",code=\"OK\"} 2"));
   EXPECT_THAT(*metrics, HasSubstr("method=\"statstracker.v1.LeaderboardService/"
                                   "GetPlayerRank\",code=\"NOT_FOUND\"} 1"));
-  // The checked methods record themselves; the interceptor records the rest
-  // (here the three health checks). Each call exactly once.
+  // The checked methods record themselves, from gRPC and REST alike (one
+  // ListEntries each); the interceptor records the rest (here the three
+  // health checks). Each call exactly once.
   EXPECT_THAT(*metrics, HasSubstr("method=\"grpc.health.v1.Health/Check\","
                                   "code=\"OK\"} 3"));
   EXPECT_THAT(*metrics,

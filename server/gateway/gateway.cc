@@ -579,32 +579,25 @@ void Gateway::CallDirect(const Route& route, const DirectUnary& method,
                          const Message& request, const server::CallInfo& call,
                          const std::shared_ptr<HttpExchange>& exchange) {
   calls_->AddDirect();
-  const absl::Time start = absl::Now();
-  method(
-      call, request.SerializeAsString(),
-      [this, exchange, &route, start](absl::StatusOr<server::Answer> answer) {
-        grpc::Status status = answer.ok()
-                                  ? grpc::Status::OK
-                                  : server::ToGrpcStatus(answer.status());
-        if (!answer.ok()) {
-          exchange->Respond(GrpcStatusResponse(status));
-        } else {
-          // Rendered once per answer: a cached answer keeps its JSON.
-          auto json = (*answer)->Json(
-              route.response_body, [this, &route](const std::string& bytes) {
-                return ResponseProtoToJson(*routes_, route, bytes);
-              });
-          exchange->Respond(
-              json.ok() ? JsonResponse(**json)
-                        : ErrorResponse(500, 13, "cannot encode the response"));
-        }
-        if (options_.record_direct_call) {
-          options_.record_direct_call(
-              absl::string_view(route.grpc_path).substr(1), status.error_code(),
-              absl::ToDoubleSeconds(absl::Now() - start));
-        }
-        calls_->RemoveDirect();
-      });
+  // The method records the call in the server's RPC metrics.
+  method(call, request.SerializeAsString(),
+         [this, exchange, &route](absl::StatusOr<server::Answer> answer) {
+           if (!answer.ok()) {
+             exchange->Respond(
+                 GrpcStatusResponse(server::ToGrpcStatus(answer.status())));
+           } else {
+             // Rendered once per answer: a cached answer keeps its JSON.
+             auto json = (*answer)->Json(
+                 route.response_body, [this, &route](const std::string& bytes) {
+                   return ResponseProtoToJson(*routes_, route, bytes);
+                 });
+             exchange->Respond(
+                 json.ok()
+                     ? JsonResponse(**json)
+                     : ErrorResponse(500, 13, "cannot encode the response"));
+           }
+           calls_->RemoveDirect();
+         });
 }
 
 void Gateway::CallUnary(const Route& route, const Message& request,

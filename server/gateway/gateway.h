@@ -39,13 +39,9 @@ struct GatewayOptions {
   // (QueryServer::UnaryMethod, by gRPC path "/pkg.Service/Method"): no
   // in-process gRPC hop, and a cached answer's JSON is rendered once
   // (EncodedAnswer::Json). Methods it returns null for, and streams, go
-  // through `channel`. Empty: everything goes through `channel`.
+  // through `channel`. Empty: everything goes through `channel`. A direct
+  // method records its calls in the server's RPC metrics itself.
   std::function<const DirectUnary*(absl::string_view grpc_path)> direct_unary;
-  // Records a direct call in the server's RPC metrics (gRPC calls are
-  // recorded by the server's interceptor): method "pkg.Service/Method".
-  std::function<void(absl::string_view method, grpc::StatusCode code,
-                     double seconds)>
-      record_direct_call;
   // Serialized FileDescriptorSets whose services are routed; empty means
   // {ApiDescriptorSet()}.
   std::vector<std::string> descriptor_sets;
