@@ -496,11 +496,7 @@ void Connection::Dispatch() {
   // connection's thread), so it needs no watch: one read, one readiness wait
   // and one cancel fewer per request. Others get the watch that notices the
   // client leaving while they work.
-  net::post(Executor(), [self = shared_from_this()] {
-    if (self->handling_ && !self->answered_ && !self->closed_) {
-      self->WatchForClose();
-    }
-  });
+  if (handling_ && !answered_ && !closed_) WatchForClose();
 }
 
 void Connection::WatchForClose() {
